@@ -216,7 +216,7 @@ void kafc__wbuf_patch_u32(kafc__wbuf_t *w, size_t off, uint32_t v)
         w->err = KAFC_ERR__INVALID_ARG;
         return;
     }
-    v = kafc__buf_bswap32(v);
+    v = kafc__buf_be32(v);
     memcpy(w->data + off, &v, 4);
 }
 

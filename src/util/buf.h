@@ -39,7 +39,8 @@ typedef struct kafc__slice {
 
 /* ---- byte order --------------------------------------------------------- */
 
-static inline uint16_t kafc__buf_bswap16(uint16_t v)
+/* Host <-> big-endian (network) order; the same operation both ways. */
+static inline uint16_t kafc__buf_be16(uint16_t v)
 {
 #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
     return v;
@@ -48,7 +49,7 @@ static inline uint16_t kafc__buf_bswap16(uint16_t v)
 #endif
 }
 
-static inline uint32_t kafc__buf_bswap32(uint32_t v)
+static inline uint32_t kafc__buf_be32(uint32_t v)
 {
 #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
     return v;
@@ -57,7 +58,7 @@ static inline uint32_t kafc__buf_bswap32(uint32_t v)
 #endif
 }
 
-static inline uint64_t kafc__buf_bswap64(uint64_t v)
+static inline uint64_t kafc__buf_be64(uint64_t v)
 {
 #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
     return v;
@@ -194,7 +195,7 @@ static inline void kafc__wbuf_put_u16(kafc__wbuf_t *w, uint16_t v)
 {
     uint8_t *p = kafc__wbuf_room(w, 2);
     if (p != NULL) {
-        v = kafc__buf_bswap16(v);
+        v = kafc__buf_be16(v);
         memcpy(p, &v, 2);
     }
 }
@@ -208,7 +209,7 @@ static inline void kafc__wbuf_put_u32(kafc__wbuf_t *w, uint32_t v)
 {
     uint8_t *p = kafc__wbuf_room(w, 4);
     if (p != NULL) {
-        v = kafc__buf_bswap32(v);
+        v = kafc__buf_be32(v);
         memcpy(p, &v, 4);
     }
 }
@@ -222,7 +223,7 @@ static inline void kafc__wbuf_put_i64(kafc__wbuf_t *w, int64_t v)
 {
     uint8_t *p = kafc__wbuf_room(w, 8);
     if (p != NULL) {
-        uint64_t u = kafc__buf_bswap64((uint64_t)v);
+        uint64_t u = kafc__buf_be64((uint64_t)v);
         memcpy(p, &u, 8);
     }
 }
@@ -401,7 +402,7 @@ static inline uint16_t kafc__rbuf_get_u16(kafc__rbuf_t *r)
     if (p == NULL)
         return 0;
     memcpy(&v, p, 2);
-    return kafc__buf_bswap16(v);
+    return kafc__buf_be16(v);
 }
 
 static inline int16_t kafc__rbuf_get_i16(kafc__rbuf_t *r)
@@ -416,7 +417,7 @@ static inline uint32_t kafc__rbuf_get_u32(kafc__rbuf_t *r)
     if (p == NULL)
         return 0;
     memcpy(&v, p, 4);
-    return kafc__buf_bswap32(v);
+    return kafc__buf_be32(v);
 }
 
 static inline int32_t kafc__rbuf_get_i32(kafc__rbuf_t *r)
@@ -431,7 +432,7 @@ static inline int64_t kafc__rbuf_get_i64(kafc__rbuf_t *r)
     if (p == NULL)
         return 0;
     memcpy(&v, p, 8);
-    return (int64_t)kafc__buf_bswap64(v);
+    return (int64_t)kafc__buf_be64(v);
 }
 
 static inline double kafc__rbuf_get_f64(kafc__rbuf_t *r)

@@ -110,27 +110,49 @@ kafc_err_t kafc__cond_timedwait_ms(kafc__cond_t *cond, kafc__mutex_t *mtx, int64
     return KAFC_ERR_NONE;
 }
 
+/* What a new thread needs before it runs its body. */
+struct start {
+    kafc__thread_fn_t *fn;
+    void *arg;
+    char name[NAME_MAX_LEN + 1];
+};
+
+/* Names the thread from inside (so its body never sees the old name), then
+ * runs the body. */
+static void *trampoline(void *p)
+{
+    struct start st = *(struct start *)p;
+    free(p);
+    /* A name is a debugging aid: failing to set it is not an error. */
+    if (st.name[0])
+        (void)pthread_setname_np(pthread_self(), st.name);
+    return st.fn(st.arg);
+}
+
 kafc_err_t kafc__thread_create(kafc__thread_t *thr, const char *name, kafc__thread_fn_t *fn,
                                void *arg)
 {
     sigset_t all, old;
     int rc;
+    struct start *st = calloc(1, sizeof(*st));
 
+    if (!st)
+        return KAFC_ERR__NO_MEMORY;
+    st->fn = fn;
+    st->arg = arg;
+    if (name != NULL) {
+        strncpy(st->name, name, NAME_MAX_LEN);
+        st->name[NAME_MAX_LEN] = '\0';
+    }
     /* The new thread inherits the creator's mask: block everything for the
      * create, then restore the caller's. */
     sigfillset(&all);
     pthread_sigmask(SIG_SETMASK, &all, &old);
-    rc = pthread_create(&thr->t, NULL, fn, arg);
+    rc = pthread_create(&thr->t, NULL, trampoline, st);
     pthread_sigmask(SIG_SETMASK, &old, NULL);
-    if (rc != 0)
+    if (rc != 0) {
+        free(st);
         return map_err(rc);
-
-    if (name != NULL) {
-        char buf[NAME_MAX_LEN + 1];
-        strncpy(buf, name, NAME_MAX_LEN);
-        buf[NAME_MAX_LEN] = '\0';
-        /* A name is a debugging aid: failing to set it is not an error. */
-        (void)pthread_setname_np(thr->t, buf);
     }
     return KAFC_ERR_NONE;
 }
