@@ -165,4 +165,6 @@ KAFC_EXTERN void kafc_conf_set_log_cb(kafc_conf_t *conf, kafc_log_cb_t *cb, void
 }
 #endif
 
+#include "client.h"
+
 #endif /* KAFC_KAFC_H */

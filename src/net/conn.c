@@ -153,6 +153,20 @@ static void start_handshake(kafc__conn_t *c)
     }
 }
 
+/* Keeps the first connect error; names the address only when it differs
+ * from what the user wrote (a host name, or several addresses). */
+static void note_error(kafc__conn_t *c, const char *err)
+{
+    char given[300];
+    if (c->last_error[0])
+        return;
+    snprintf(given, sizeof(given), "%s:%s", c->host, c->port);
+    if (strcmp(given, c->addr_str) == 0)
+        snprintf(c->last_error, sizeof(c->last_error), "%s", err);
+    else
+        snprintf(c->last_error, sizeof(c->last_error), "%s: %s", c->addr_str, err);
+}
+
 /* Tries c->cur and the addresses after it until one connects or starts
  * connecting. Returns 0 when under way or up, -1 when every address failed
  * (errstr says why). */
@@ -178,8 +192,7 @@ static int try_addresses(kafc__conn_t *c, char *errstr, size_t errstr_size)
             }
             return 0;
         }
-        if (!c->last_error[0])
-            snprintf(c->last_error, sizeof(c->last_error), "%s: %s", c->addr_str, err);
+        note_error(c, err);
     }
     snprintf(errstr, errstr_size, "Connect to %s:%s failed: %s", c->host, c->port,
              c->last_error[0] ? c->last_error : "no address");
@@ -188,8 +201,10 @@ static int try_addresses(kafc__conn_t *c, char *errstr, size_t errstr_size)
 
 kafc_err_t kafc__conn_connect(kafc__conn_t *c, char *errstr, size_t errstr_size)
 {
-    struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM,
-                             .ai_protocol = IPPROTO_TCP, .ai_flags = AI_ADDRCONFIG};
+    struct addrinfo hints = {.ai_family = AF_UNSPEC,
+                             .ai_socktype = SOCK_STREAM,
+                             .ai_protocol = IPPROTO_TCP,
+                             .ai_flags = AI_ADDRCONFIG};
     if (c->state != KAFC__CONN_DOWN)
         return KAFC_ERR_NONE;
     if (c->addrs) {
@@ -226,8 +241,7 @@ static void connect_progress(kafc__conn_t *c)
         start_handshake(c);
         return;
     }
-    if (!c->last_error[0])
-        snprintf(c->last_error, sizeof(c->last_error), "%s: %s", c->addr_str, err);
+    note_error(c, err);
     release_socket(c);
     c->cur = c->cur->ai_next;
     if (try_addresses(c, errstr, sizeof(errstr)) < 0)
@@ -326,9 +340,9 @@ static int read_frames(kafc__conn_t *c)
             c->size_have += (size_t)r;
             if (c->size_have < 4)
                 continue;
-            int32_t size = (int32_t)((uint32_t)c->size_buf[0] << 24 |
-                                     (uint32_t)c->size_buf[1] << 16 |
-                                     (uint32_t)c->size_buf[2] << 8 | c->size_buf[3]);
+            int32_t size =
+                (int32_t)((uint32_t)c->size_buf[0] << 24 | (uint32_t)c->size_buf[1] << 16 |
+                          (uint32_t)c->size_buf[2] << 8 | c->size_buf[3]);
             /* Checked before any allocation of that size. */
             if (size < 4 || size > c->max_frame) {
                 snprintf(reason, sizeof(reason),

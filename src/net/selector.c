@@ -209,8 +209,7 @@ kafc_err_t kafc__timer_start_at(kafc__selector_t *sel, kafc__timer_t *t, int64_t
 kafc_err_t kafc__timer_start(kafc__selector_t *sel, kafc__timer_t *t, int64_t delay_ms,
                              kafc__timer_cb_t *cb, void *arg)
 {
-    return kafc__timer_start_at(sel, t, kafc__clock_ms() + (delay_ms > 0 ? delay_ms : 0), cb,
-                                arg);
+    return kafc__timer_start_at(sel, t, kafc__clock_ms() + (delay_ms > 0 ? delay_ms : 0), cb, arg);
 }
 
 /* ---- loop --------------------------------------------------------------- */

@@ -77,8 +77,8 @@ static int tcp_handshake(kafc__transport_t *tp, uint32_t *want_events, char *err
     return 1;
 }
 
-static ssize_t tcp_readv(kafc__transport_t *tp, const struct iovec *iov, int iovcnt,
-                         char *errstr, size_t errstr_size)
+static ssize_t tcp_readv(kafc__transport_t *tp, const struct iovec *iov, int iovcnt, char *errstr,
+                         size_t errstr_size)
 {
     for (;;) {
         ssize_t r = readv(tp->fd, iov, iovcnt);
@@ -95,8 +95,8 @@ static ssize_t tcp_readv(kafc__transport_t *tp, const struct iovec *iov, int iov
     }
 }
 
-static ssize_t tcp_writev(kafc__transport_t *tp, const struct iovec *iov, int iovcnt,
-                          char *errstr, size_t errstr_size)
+static ssize_t tcp_writev(kafc__transport_t *tp, const struct iovec *iov, int iovcnt, char *errstr,
+                          size_t errstr_size)
 {
     struct msghdr msg = {.msg_iov = (struct iovec *)iov, .msg_iovlen = (size_t)iovcnt};
     for (;;) {

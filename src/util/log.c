@@ -25,6 +25,13 @@ static const struct {
 
 #define NCONTEXTS (sizeof(contexts) / sizeof(contexts[0]))
 
+static _Thread_local int on_io_thread;
+
+void kafc__log_mark_io_thread(void)
+{
+    on_io_thread = 1;
+}
+
 void kafc__logger_init(kafc__logger_t *lg, const char *name, int level, uint32_t debug,
                        kafc_log_cb_t *cb, void *opaque)
 {
@@ -51,8 +58,13 @@ void kafc__log(const kafc__logger_t *lg, int level, const char *ctx, const char 
     va_end(ap);
 
     if (lg->cb) {
-        lg->cb(lg->opaque, level, ctx, msg);
-        return;
+        if (!on_io_thread)
+            lg->cb(lg->opaque, level, ctx, msg);
+        else if (lg->enqueue)
+            lg->enqueue(lg->enqueue_arg, level, ctx, msg);
+        /* else: an I/O thread with nowhere to queue falls through to stderr */
+        if (!on_io_thread || lg->enqueue)
+            return;
     }
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);

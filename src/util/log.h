@@ -44,7 +44,14 @@ typedef struct kafc__logger {
     kafc_log_cb_t *cb; /* NULL: write to stderr */
     void *opaque;      /* passed to cb */
     char name[64];     /* client instance name, prefixed to stderr lines */
+    /* Where records logged on an I/O thread go when cb is set. */
+    void (*enqueue)(void *arg, int level, const char *ctx, const char *msg);
+    void *enqueue_arg;
 } kafc__logger_t;
+
+/* Marks the calling thread as an I/O thread (thread-local): its records
+ * never reach a user callback directly. Called once by each I/O thread. */
+void kafc__log_mark_io_thread(void);
 
 /* Sets up lg. name is copied (truncated to fit). Any thread. */
 void kafc__logger_init(kafc__logger_t *lg, const char *name, int level, uint32_t debug,

@@ -134,8 +134,7 @@ Test(selector, io_readiness_dispatch_and_del, .init = setup, .fini = teardown)
     struct pipe_ctx p = {0};
     kafc__io_t io;
     cr_assert_eq(pipe(p.fds), 0);
-    cr_assert_eq(kafc__selector_add(&sel, &io, p.fds[0], EPOLLIN, on_readable, &p),
-                 KAFC_ERR_NONE);
+    cr_assert_eq(kafc__selector_add(&sel, &io, p.fds[0], EPOLLIN, on_readable, &p), KAFC_ERR_NONE);
     cr_assert_eq(write(p.fds[1], "x", 1), 1);
     cr_assert(run_until(got_read, &p, 2000));
     cr_assert_eq(p.got, 'x');

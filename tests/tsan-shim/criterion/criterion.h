@@ -61,11 +61,10 @@ static inline void shim_register(struct shim_test *t)
 
 #define Test(suite, name, ...)                                                                     \
     static void suite##_##name##_impl(void);                                                       \
-    static struct criterion_test_extra_data suite##_##name##_opts = {.shim_pad_ = 0,               \
-                                                                     __VA_ARGS__};                 \
+    static struct criterion_test_extra_data suite##_##name##_opts = {.shim_pad_ = 0, __VA_ARGS__}; \
     static struct shim_test suite##_##name##_test = {#suite, #name, suite##_##name##_impl,         \
                                                      &suite##_##name##_opts, NULL};                \
-    __attribute__((constructor)) static void suite##_##name##_reg(void)                           \
+    __attribute__((constructor)) static void suite##_##name##_reg(void)                            \
     {                                                                                              \
         shim_register(&suite##_##name##_test);                                                     \
     }                                                                                              \
@@ -74,7 +73,7 @@ static inline void shim_register(struct shim_test *t)
 #define TestSuite(suite, ...)                                                                      \
     static struct criterion_test_extra_data suite##_suite_opts = {.shim_pad_ = 0, __VA_ARGS__};    \
     static struct shim_suite suite##_suite = {#suite, &suite##_suite_opts, NULL};                  \
-    __attribute__((constructor)) static void suite##_suite_reg(void)                              \
+    __attribute__((constructor)) static void suite##_suite_reg(void)                               \
     {                                                                                              \
         suite##_suite.next = shim_suites;                                                          \
         shim_suites = &suite##_suite;                                                              \
@@ -100,8 +99,7 @@ shim_check(int ok, int fatal, const char *file, int line, const char *text, cons
  * (the leading space keeps an absent format from being a zero-length one). */
 #define SHIM_ASSERT(fatal, cond, text, ...)                                                        \
     shim_check(!!(cond), fatal, __FILE__, __LINE__, text, " " __VA_ARGS__)
-#define SHIM_CMP(fatal, a, op, b, ...)                                                             \
-    SHIM_ASSERT(fatal, (a)op(b), #a " " #op " " #b, __VA_ARGS__)
+#define SHIM_CMP(fatal, a, op, b, ...) SHIM_ASSERT(fatal, (a)op(b), #a " " #op " " #b, __VA_ARGS__)
 
 #define cr_assert(c, ...) SHIM_ASSERT(1, c, #c, __VA_ARGS__)
 #define cr_expect(c, ...) SHIM_ASSERT(0, c, #c, __VA_ARGS__)
