@@ -14,7 +14,10 @@ echo "== pkg-config (shared)"
 # shellcheck disable=SC2046
 "$cc" -o "$tmp/pc_shared" "$src/main.c" $(pkg-config --cflags --libs kafc)
 LD_LIBRARY_PATH="$libdir" "$tmp/pc_shared"
-LD_LIBRARY_PATH="$libdir" ldd "$tmp/pc_shared" | grep -q "$libdir.*libkafc.so.0" ||
+# (ldd's output is captured first: grep -q exiting early would make ldd die
+# of SIGPIPE and fail the pipeline under pipefail.)
+deps=$(LD_LIBRARY_PATH="$libdir" ldd "$tmp/pc_shared")
+printf '%s\n' "$deps" | grep -q "$libdir.*libkafc.so.0" ||
   { echo "pc_shared did not load the installed libkafc.so.0"; exit 1; }
 
 echo "== pkg-config --static"
