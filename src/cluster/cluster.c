@@ -558,6 +558,32 @@ kafc_err_t kafc__cluster_metadata_request(kafc__cluster_t *cl, const char *const
     return KAFC_ERR_NONE;
 }
 
+int kafc__err_is_stale_metadata(kafc_err_t err)
+{
+    switch (err) {
+    case KAFC_ERR_NOT_LEADER_OR_FOLLOWER:
+    case KAFC_ERR_UNKNOWN_TOPIC_OR_PARTITION:
+    case KAFC_ERR_LEADER_NOT_AVAILABLE:
+    case KAFC_ERR_FENCED_LEADER_EPOCH:
+    case KAFC_ERR_KAFKA_STORAGE_ERROR:
+    case KAFC_ERR__TRANSPORT:
+        return 1;
+    default:
+        return 0;
+    }
+}
+
+int kafc__cluster_note_error(kafc__cluster_t *cl, kafc_err_t err, const char *topic)
+{
+    char reason[200];
+    if (!kafc__err_is_stale_metadata(err))
+        return 0;
+    snprintf(reason, sizeof(reason), "%s%s%s", kafc_err_name(err), topic ? " for " : "",
+             topic ? topic : "");
+    kafc__cluster_refresh(cl, reason);
+    return 1;
+}
+
 /* ---- lifecycle ---------------------------------------------------------- */
 
 kafc_err_t kafc__cluster_init(kafc__cluster_t *cl, kafc__selector_t *sel, const kafc__logger_t *log,

@@ -100,6 +100,16 @@ kafc_err_t kafc__cluster_metadata_request(kafc__cluster_t *cl, const char *const
                                           size_t ntopics, int timeout_ms, kafc__md_waiter_cb_t *cb,
                                           void *arg);
 
+/* True for errors that mean the cached metadata is stale: NOT_LEADER_OR_FOLLOWER,
+ * UNKNOWN_TOPIC_OR_PARTITION, LEADER_NOT_AVAILABLE, FENCED_LEADER_EPOCH,
+ * KAFKA_STORAGE_ERROR, and local transport errors. Any thread. */
+int kafc__err_is_stale_metadata(kafc_err_t err);
+
+/* Called by request owners (producer, consumer) with a per-partition or
+ * connection error: asks for a refresh when the error means stale metadata.
+ * Returns 1 when a refresh was asked. I/O thread. */
+int kafc__cluster_note_error(kafc__cluster_t *cl, kafc_err_t err, const char *topic);
+
 /* The broker with this id, or NULL. I/O thread. */
 kafc__broker_t *kafc__cluster_broker(kafc__cluster_t *cl, int32_t id);
 
