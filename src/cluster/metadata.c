@@ -68,6 +68,13 @@ void kafc__md_clear(kafc__md_t *md)
     md->controller_id = -1;
 }
 
+/* qsort with NULL is undefined even for zero elements. */
+static void sort(void *base, int n, size_t size, int (*cmp)(const void *, const void *))
+{
+    if (n > 1)
+        qsort(base, (size_t)n, size, cmp);
+}
+
 static int cmp_broker(const void *a, const void *b)
 {
     int32_t x = ((const kafc__md_broker_t *)a)->id, y = ((const kafc__md_broker_t *)b)->id;
@@ -121,7 +128,7 @@ kafc_err_t kafc__md_from_response(kafc__md_t *md, const kafc__metadata_response_
         if (!d->host || (b->rack.len >= 0 && !(d->rack = slice_dup(b->rack))))
             goto fail;
     }
-    qsort(md->brokers, (size_t)md->nbrokers, sizeof(*md->brokers), cmp_broker);
+    sort(md->brokers, md->nbrokers, sizeof(*md->brokers), cmp_broker);
 
     int nt = r->topics.count > 0 ? r->topics.count : 0;
     if (nt && !(md->topics = calloc((size_t)nt, sizeof(*md->topics))))
@@ -142,14 +149,14 @@ kafc_err_t kafc__md_from_response(kafc__md_t *md, const kafc__metadata_response_
             if (copy_partition(&d->partitions[d->npartitions++], &t->partitions.items[j]))
                 goto fail;
         }
-        qsort(d->partitions, (size_t)d->npartitions, sizeof(*d->partitions), cmp_partition);
+        sort(d->partitions, d->npartitions, sizeof(*d->partitions), cmp_partition);
         for (int j = 1; j < d->npartitions; j++)
             if (d->partitions[j].id == d->partitions[j - 1].id) {
                 err = KAFC_ERR__BAD_MSG;
                 goto fail;
             }
     }
-    qsort(md->topics, (size_t)md->ntopics, sizeof(*md->topics), cmp_topic);
+    sort(md->topics, md->ntopics, sizeof(*md->topics), cmp_topic);
     for (int i = 1; i < md->nbrokers; i++)
         if (md->brokers[i].id == md->brokers[i - 1].id) {
             err = KAFC_ERR__BAD_MSG;
@@ -204,7 +211,7 @@ kafc_err_t kafc__md_merge(kafc__md_t *cache, kafc__md_t *fresh, int all_topics)
                     topics[ntopics++] = cache->topics[i];
                     memset(&cache->topics[i], 0, sizeof(cache->topics[i]));
                 }
-            qsort(topics, (size_t)ntopics, sizeof(*topics), cmp_topic);
+            sort(topics, ntopics, sizeof(*topics), cmp_topic);
             free(fresh->topics);
         }
     }
