@@ -13,57 +13,92 @@
 
 #define MAX_QUEUED_LOGS 1000
 
-/* ---- log queue ---------------------------------------------------------- */
+/* ---- application events ------------------------------------------------ */
 
-/* Logger hook, on the I/O thread: queue the record for poll. Bounded: past
- * MAX_QUEUED_LOGS records are counted and dropped, and the count is reported
- * with the next record served. */
-static void enqueue_log(void *arg, int level, const char *ctx, const char *msg)
+void kafc__client_push_event(kafc_client_t *c, kafc__event_t *ev)
 {
-    kafc_client_t *c = arg;
-    size_t len = strlen(msg);
-    kafc__logrec_t *r = malloc(sizeof(*r) + len + 1);
+    ev->next = NULL;
     kafc__mutex_lock(&c->lock);
-    if (!r || c->nlogs >= MAX_QUEUED_LOGS) {
-        c->logs_dropped++;
-        kafc__mutex_unlock(&c->lock);
-        free(r);
-        return;
-    }
-    r->next = NULL;
-    r->level = level;
-    snprintf(r->ctx, sizeof(r->ctx), "%s", ctx);
-    memcpy(r->msg, msg, len + 1);
-    if (c->logs_tail)
-        c->logs_tail->next = r;
+    if (c->ev_tail)
+        c->ev_tail->next = ev;
     else
-        c->logs_head = r;
-    c->logs_tail = r;
-    c->nlogs++;
+        c->ev_head = ev;
+    c->ev_tail = ev;
+    if (ev->is_log)
+        c->nlogs++;
     kafc__cond_signal(&c->cond);
     kafc__mutex_unlock(&c->lock);
 }
 
-KAFC_EXTERN int kafc_client_poll(kafc_client_t *c, int timeout_ms)
+typedef struct logrec {
+    kafc__event_t ev;
+    int level;
+    char ctx[16];
+    char msg[];
+} logrec_t;
+
+static void log_serve(kafc_client_t *c, kafc__event_t *ev)
 {
-    if (!c)
-        return 0;
+    logrec_t *r = (logrec_t *)ev;
+    c->log.cb(c->log.opaque, r->level, r->ctx, r->msg);
+    free(r);
+}
+
+static void log_drop(kafc_client_t *c, kafc__event_t *ev)
+{
+    free(ev);
+}
+
+/* Logger hook, on the I/O thread: queue the record for poll. Bounded: past
+ * MAX_QUEUED_LOGS records are counted and dropped, and the count is reported
+ * with the next records served. */
+static void enqueue_log(void *arg, int level, const char *ctx, const char *msg)
+{
+    kafc_client_t *c = arg;
+    size_t len = strlen(msg);
+    kafc__mutex_lock(&c->lock);
+    int full = c->nlogs >= MAX_QUEUED_LOGS;
+    if (full)
+        c->logs_dropped++;
+    kafc__mutex_unlock(&c->lock);
+    if (full)
+        return;
+    logrec_t *r = malloc(sizeof(*r) + len + 1);
+    if (!r) {
+        kafc__mutex_lock(&c->lock);
+        c->logs_dropped++;
+        kafc__mutex_unlock(&c->lock);
+        return;
+    }
+    memset(&r->ev, 0, sizeof(r->ev));
+    r->ev.serve = log_serve;
+    r->ev.drop = log_drop;
+    r->ev.count = 1;
+    r->ev.is_log = 1;
+    r->level = level;
+    snprintf(r->ctx, sizeof(r->ctx), "%s", ctx);
+    memcpy(r->msg, msg, len + 1);
+    kafc__client_push_event(c, &r->ev);
+}
+
+int kafc__client_serve(kafc_client_t *c, int timeout_ms)
+{
     int64_t deadline = kafc__deadline_ms(timeout_ms);
     kafc__mutex_lock(&c->lock);
-    while (!c->logs_head && timeout_ms != 0) {
+    while (!c->ev_head && !c->logs_dropped && timeout_ms != 0) {
         if (kafc__cond_timedwait_ms(&c->cond, &c->lock, deadline) == KAFC_ERR__TIMED_OUT)
             break;
     }
-    kafc__logrec_t *list = c->logs_head;
+    kafc__event_t *list = c->ev_head;
     uint64_t dropped = c->logs_dropped;
-    c->logs_head = c->logs_tail = NULL;
+    c->ev_head = c->ev_tail = NULL;
     c->nlogs = 0;
     c->logs_dropped = 0;
     kafc__mutex_unlock(&c->lock);
 
     int served = 0;
     /* Callbacks run without any lock held. */
-    if (dropped) {
+    if (dropped && c->log.cb) {
         char msg[96];
         snprintf(msg, sizeof(msg), "%llu log records dropped: the log queue was full",
                  (unsigned long long)dropped);
@@ -71,13 +106,17 @@ KAFC_EXTERN int kafc_client_poll(kafc_client_t *c, int timeout_ms)
         served++;
     }
     while (list) {
-        kafc__logrec_t *next = list->next;
-        c->log.cb(c->log.opaque, list->level, list->ctx, list->msg);
-        free(list);
+        kafc__event_t *next = list->next;
+        served += list->count;
+        list->serve(c, list);
         list = next;
-        served++;
     }
     return served;
+}
+
+KAFC_EXTERN int kafc_client_poll(kafc_client_t *c, int timeout_ms)
+{
+    return c ? kafc__client_serve(c, timeout_ms) : 0;
 }
 
 /* ---- I/O thread --------------------------------------------------------- */
@@ -116,8 +155,15 @@ static void *io_main(void *arg)
     kafc_client_t *c = arg;
     kafc__log_mark_io_thread();
     kafc__cluster_start(&c->cluster);
-    while (!run_ops(c))
+    if (c->hooks.on_start)
+        c->hooks.on_start(c, c->hooks.arg);
+    while (!run_ops(c)) {
         kafc__selector_run_once(&c->sel, 1000);
+        if (c->hooks.on_loop)
+            c->hooks.on_loop(c, c->hooks.arg);
+    }
+    if (c->hooks.on_stop)
+        c->hooks.on_stop(c, c->hooks.arg);
     kafc__cluster_destroy(&c->cluster);
     /* Ops submitted while we shut down still complete exactly once. */
     run_ops(c);
@@ -128,6 +174,12 @@ static void *io_main(void *arg)
 
 KAFC_EXTERN kafc_client_t *kafc_client_new(const kafc_conf_t *conf, char *errstr,
                                            size_t errstr_size)
+{
+    return kafc__client_create(conf, NULL, errstr, errstr_size);
+}
+
+kafc_client_t *kafc__client_create(const kafc_conf_t *conf, const kafc__client_hooks_t *hooks,
+                                   char *errstr, size_t errstr_size)
 {
     char dummy[1];
     if (!errstr || errstr_size == 0) {
@@ -152,6 +204,8 @@ KAFC_EXTERN kafc_client_t *kafc_client_new(const kafc_conf_t *conf, char *errstr
                       (uint32_t)kafc__conf_int(c->conf, KAFC__P_DEBUG), cb, opaque);
     c->log.enqueue = enqueue_log;
     c->log.enqueue_arg = c;
+    if (hooks)
+        c->hooks = *hooks;
 
     kafc__cluster_config_t cc = {
         .nc =
@@ -192,7 +246,11 @@ KAFC_EXTERN kafc_client_t *kafc_client_new(const kafc_conf_t *conf, char *errstr
                            kafc__conf_str(c->conf, KAFC__P_BOOTSTRAP_SERVERS), errstr,
                            errstr_size) != KAFC_ERR_NONE)
         goto fail_sel;
+    if (c->hooks.client_out)
+        *c->hooks.client_out = c;
     if (kafc__thread_create(&c->thread, "kafc-io", io_main, c) != KAFC_ERR_NONE) {
+        if (c->hooks.client_out)
+            *c->hooks.client_out = NULL;
         snprintf(errstr, errstr_size, "could not start the I/O thread");
         kafc__cluster_destroy(&c->cluster);
         goto fail_sel;
@@ -210,19 +268,27 @@ fail_lock:
     return NULL;
 }
 
-KAFC_EXTERN void kafc_client_destroy(kafc_client_t *c)
+void kafc__client_stop(kafc_client_t *c)
 {
-    if (!c)
+    if (c->stopped)
         return;
     kafc__mutex_lock(&c->lock);
     c->terminate = 1;
     kafc__mutex_unlock(&c->lock);
     kafc__selector_wakeup(&c->sel);
     kafc__thread_join(&c->thread, NULL);
+    c->stopped = 1;
+}
+
+KAFC_EXTERN void kafc_client_destroy(kafc_client_t *c)
+{
+    if (!c)
+        return;
+    kafc__client_stop(c);
     kafc__selector_destroy(&c->sel);
-    for (kafc__logrec_t *r = c->logs_head, *next; r; r = next) {
-        next = r->next;
-        free(r);
+    for (kafc__event_t *ev = c->ev_head, *next; ev; ev = next) {
+        next = ev->next;
+        ev->drop(c, ev);
     }
     kafc__cond_destroy(&c->cond);
     kafc__mutex_destroy(&c->lock);

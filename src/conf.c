@@ -23,6 +23,7 @@ struct kafc_conf_s {
     struct value v[KAFC__P__COUNT];
     kafc_log_cb_t *log_cb;
     void *log_opaque;
+    kafc__conf_cbs_t cbs; /* plain pointers: copied by dup's memcpy */
 };
 
 /* ---- small helpers ------------------------------------------------------- */
@@ -674,6 +675,44 @@ void kafc__conf_adjust_int(kafc_conf_t *conf, kafc__prop_id_t id, int64_t value)
         assert(!"kafc__conf_adjust_int: not a numeric property");
         break;
     }
+}
+
+KAFC_EXTERN void kafc_conf_set_dr_cb(kafc_conf_t *conf, kafc_dr_cb_t *cb)
+{
+    if (conf)
+        conf->cbs.dr_cb = cb;
+}
+
+KAFC_EXTERN void kafc_conf_set_opaque(kafc_conf_t *conf, void *opaque)
+{
+    if (conf)
+        conf->cbs.opaque = opaque;
+}
+
+KAFC_EXTERN void kafc_conf_set_partitioner_cb(kafc_conf_t *conf, kafc_partitioner_cb_t *cb,
+                                              void *opaque)
+{
+    if (conf) {
+        conf->cbs.partitioner_cb = cb;
+        conf->cbs.partitioner_opaque = opaque;
+    }
+}
+
+KAFC_EXTERN kafc_err_t kafc_conf_add_interceptor(kafc_conf_t *conf, kafc_on_send_cb_t *on_send,
+                                                 kafc_on_ack_cb_t *on_ack, void *ic_opaque)
+{
+    if (!conf || (!on_send && !on_ack) || conf->cbs.ninterceptors >= KAFC__MAX_INTERCEPTORS)
+        return KAFC_ERR__INVALID_ARG;
+    conf->cbs.interceptors[conf->cbs.ninterceptors].on_send = on_send;
+    conf->cbs.interceptors[conf->cbs.ninterceptors].on_ack = on_ack;
+    conf->cbs.interceptors[conf->cbs.ninterceptors].opaque = ic_opaque;
+    conf->cbs.ninterceptors++;
+    return KAFC_ERR_NONE;
+}
+
+const kafc__conf_cbs_t *kafc__conf_cbs(const kafc_conf_t *conf)
+{
+    return &conf->cbs;
 }
 
 kafc_log_cb_t *kafc__conf_log_cb(const kafc_conf_t *conf, void **opaquep)

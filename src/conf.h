@@ -138,7 +138,8 @@ enum kafc__partitioner {
     KAFC__PARTITIONER_CONSISTENT,
     KAFC__PARTITIONER_FNV1A_RANDOM,
     KAFC__PARTITIONER_FNV1A,
-    KAFC__PARTITIONER_RANDOM
+    KAFC__PARTITIONER_RANDOM,
+    KAFC__PARTITIONER_ROUND_ROBIN
 };
 
 enum kafc__auto_offset_reset {
@@ -250,6 +251,24 @@ void kafc__conf_adjust_int(kafc_conf_t *conf, kafc__prop_id_t id, int64_t value)
 /* The log callback and its opaque (stored in *opaquep when opaquep is not
  * NULL); NULL when none is set. Any thread holding the conf. */
 kafc_log_cb_t *kafc__conf_log_cb(const kafc_conf_t *conf, void **opaquep);
+
+#define KAFC__MAX_INTERCEPTORS 16
+
+/* The callbacks a conf carries besides logging (producer's for now). */
+typedef struct kafc__conf_cbs {
+    kafc_dr_cb_t *dr_cb;
+    void *opaque;
+    kafc_partitioner_cb_t *partitioner_cb;
+    void *partitioner_opaque;
+    struct {
+        kafc_on_send_cb_t *on_send;
+        kafc_on_ack_cb_t *on_ack;
+        void *opaque;
+    } interceptors[KAFC__MAX_INTERCEPTORS];
+    int ninterceptors;
+} kafc__conf_cbs_t;
+
+const kafc__conf_cbs_t *kafc__conf_cbs(const kafc_conf_t *conf);
 
 /* Writes CONFIGURATION.md (every property, one table per scope) to out.
  * Any thread. */

@@ -25,9 +25,9 @@ static const kafc__prop_alias_t acks_aliases[] = {{"-1", 0}, {NULL, 0}};
 
 static const char *const compression_types[] = {"none", "gzip", "snappy", "lz4", "zstd", NULL};
 
-static const char *const partitioners[] = {
-    "murmur2_random", "murmur2", "consistent_random", "consistent", "fnv1a_random", "fnv1a",
-    "random",         NULL};
+static const char *const partitioners[] = {"murmur2_random", "murmur2",      "consistent_random",
+                                           "consistent",     "fnv1a_random", "fnv1a",
+                                           "random",         "round_robin",  NULL};
 
 static const char *const auto_offset_resets[] = {"earliest", "latest", "none", NULL};
 static const kafc__prop_alias_t auto_offset_reset_aliases[] = {
@@ -368,10 +368,15 @@ const kafc__prop_t kafc__props[KAFC__P__COUNT] = {
                              .def = "murmur2_random",
                              .values = partitioners,
                              .doc = "How a message without an explicit partition is placed: "
-                                    "murmur2 hashes the key like the Java client, consistent uses "
-                                    "CRC32, fnv1a uses FNV-1a; the _random variants spread "
-                                    "keyless messages at random instead of to one partition; "
-                                    "random ignores the key."},
+                                    "murmur2 hashes the key like the Java client, consistent "
+                                    "(CRC32) and fnv1a (FNV-1a) like librdkafka. Keyless "
+                                    "messages go to a sticky partition, chosen at random among "
+                                    "those with a leader and changed when its batch is done, "
+                                    "except with consistent and fnv1a, which hash them as an "
+                                    "empty key like librdkafka does; consistent_random also "
+                                    "treats an empty key as keyless. random places each message "
+                                    "at random and round_robin cycles over the partitions with a "
+                                    "leader, both ignoring the key."},
     [KAFC__P_TRANSACTIONAL_ID] = {.name = "transactional.id",
                                   .type = KAFC__PT_STR,
                                   .scope = PRODUCER,

@@ -166,5 +166,7 @@ KAFC_EXTERN void kafc_conf_set_log_cb(kafc_conf_t *conf, kafc_log_cb_t *cb, void
 #endif
 
 #include "client.h"
+#include "message.h"
+#include "producer.h"
 
 #endif /* KAFC_KAFC_H */

@@ -431,7 +431,7 @@ Test(conf, bad_enums)
     expect_contains(e, "\"auto.offset.reset\"");
     expect_contains(e, "earliest, latest, none");
     expect_contains(e, "smallest = earliest");
-    e = set_fail("partitioner", "round_robin", KAFC_ERR__INVALID_CONFIG_VALUE);
+    e = set_fail("partitioner", "roundrobin", KAFC_ERR__INVALID_CONFIG_VALUE);
     expect_contains(e, "murmur2_random");
     set_fail("compression.type", "", KAFC_ERR__INVALID_CONFIG_VALUE);
     set_fail("compression.type", "lz4 ", KAFC_ERR__INVALID_CONFIG_VALUE);

@@ -1,0 +1,146 @@
+/*
+ * producer — the producer handle: topics and partitions as the producer sees
+ * them, per-partition queues of record batches (the accumulator), and
+ * delivery reports. The sender (sender.c) drains the queues on the I/O
+ * thread.
+ *
+ * Threads and locks:
+ * - kafc_produce() runs on any application thread. It takes p->topics_lock
+ *   (read-mostly topic table) briefly, then the partition's lock to append.
+ * - The sender runs on the client's I/O thread and takes a partition's lock
+ *   only to take batches off its queue or put them back.
+ * - Delivery reports travel as client events and are served by poll.
+ * Lock order: topics_lock before a partition lock; never the other way.
+ */
+#ifndef KAFC_PRODUCER_PRODUCER_H
+#define KAFC_PRODUCER_PRODUCER_H
+
+#include <stdatomic.h>
+#include <stdint.h>
+
+#include "client.h"
+#include "message.h"
+#include "producer/bufpool.h"
+#include "producer/partitioner.h"
+#include "record/batch.h"
+#include "record/codec.h"
+#include "util/thread.h"
+
+typedef struct kafc__pmsg {
+    void *opaque;
+    const uint8_t *key; /* into the batch's uncompressed buffer */
+    int32_t key_len;    /* -1: null */
+    const uint8_t *value;
+    int32_t value_len;
+    int64_t timestamp;
+    kafc_headers_t *headers; /* taken from the caller; NULL when none */
+} kafc__pmsg_t;
+
+typedef struct kafc__pbatch kafc__pbatch_t;
+typedef struct kafc__ppart kafc__ppart_t;
+typedef struct kafc__ptopic kafc__ptopic_t;
+
+struct kafc__pbatch {
+    kafc__pbatch_t *next;
+    kafc__ppart_t *part;
+    uint8_t *buf; /* from the pool: the uncompressed batch */
+    size_t cap;
+    kafc__batch_builder_t b;
+    int closed; /* no more appends */
+    kafc__pmsg_t *msgs;
+    int32_t nmsgs, msgs_cap;
+    int64_t created_ms;
+    int64_t deadline_ms; /* delivery.timeout.ms of its first message */
+    int64_t retry_at_ms; /* not before (retry backoff) */
+    int attempts;
+    int32_t base_sequence; /* idempotence: assigned at first send */
+    int sent_once;         /* went out at least once: possibly persisted */
+    /* What goes on the wire (compressed copy, or buf itself). */
+    uint8_t *wire;
+    size_t wire_len;
+    int wire_owned; /* wire was malloc'd (compressed) */
+};
+
+struct kafc__ppart {
+    kafc__mutex_t lock; /* guards the queue and the open batch */
+    kafc__ptopic_t *topic;
+    int32_t id;
+    kafc__pbatch_t *head, *tail; /* queued batches, oldest first */
+    int32_t nqueued;
+    /* I/O thread only: */
+    int32_t leader;
+    int inflight;          /* batches of this partition in flight */
+    int32_t next_sequence; /* idempotence */
+};
+
+struct kafc__ptopic {
+    kafc__ptopic_t *next;
+    char *name;
+    /* Published by the I/O thread under topics_lock; read under it. */
+    int32_t npartitions; /* -1: metadata not known yet */
+    kafc_err_t err;      /* e.g. UNKNOWN_TOPIC_OR_PARTITION once known */
+    kafc__ppart_t *parts;
+    uint8_t *available; /* per partition: has a leader */
+    kafc__ptopic_state_t pstate;
+    int metadata_asked;
+};
+
+struct kafc_producer_s {
+    kafc_client_t *client;
+    kafc_conf_t *conf; /* the client's copy (borrowed) */
+    kafc__bufpool_t pool;
+    kafc__partitioner_t partitioner;
+    kafc_dr_cb_t *dr_cb;
+    void *opaque;
+
+    kafc__mutex_t topics_lock;
+    kafc__cond_t topics_cond; /* metadata arrived for some topic */
+    kafc__ptopic_t *topics;
+
+    atomic_llong outstanding; /* accepted, not yet reported */
+    atomic_int destroying;
+    atomic_int fatal_err;
+    char fatal_str[256];
+    atomic_int flush_requested;
+    atomic_int wake_pending;
+    atomic_int purge_flags; /* KAFC_PURGE_* asked, for the I/O thread */
+
+    /* Settings read on the hot path. */
+    int64_t linger_ms, delivery_timeout_ms, max_block_ms, retry_backoff_ms,
+        retry_backoff_max_ms, request_timeout_ms;
+    int32_t batch_size, batch_num_messages, max_request_size, message_max_bytes;
+    int acks, codec, codec_level, idempotent, max_inflight;
+    int32_t retries;
+
+    /* I/O thread only: */
+    kafc__codec_ctx_t *cctx;
+    kafc__timer_t linger_timer;
+    int64_t producer_id;
+    int16_t producer_epoch;
+    int pid_state; /* 0 none, 1 asking, 2 have */
+    int64_t md_version_seen;
+};
+
+/* ---- producer.c --------------------------------------------------------- */
+
+/* Queues a delivery report event for every message of b (err, offset base
+ * and persistence per message) and hands b to it: the batch's buffers are
+ * released when the reports have been served. I/O thread. */
+void kafc__producer_report(kafc_producer_t *p, kafc__pbatch_t *b, kafc_err_t err,
+                           int64_t base_offset, int64_t log_append_time, kafc_persisted_t status);
+
+/* Publishes fresh metadata to the topic table (partition counts, leaders,
+ * availability) and wakes producers waiting for it. I/O thread. */
+void kafc__producer_metadata_update(kafc_producer_t *p);
+
+/* ---- sender.c ----------------------------------------------------------- */
+
+/* Client hooks (arg: the producer). I/O thread. */
+void kafc__sender_start(kafc_client_t *c, void *producer);
+void kafc__sender_loop(kafc_client_t *c, void *producer);
+void kafc__sender_stop(kafc_client_t *c, void *producer);
+
+/* Frees a batch and returns its buffer to the pool. Any thread. */
+void kafc__pbatch_free(kafc_producer_t *p, kafc__pbatch_t *b);
+
+#endif /* KAFC_PRODUCER_PRODUCER_H */

@@ -1,0 +1,275 @@
+/* Producer tests against the test cluster: delivery reports, ordering,
+ * placement, bad input, memory bounds, timeouts, destroy. */
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "kafc/kafc.h"
+#include "test_cluster.h"
+#include "util/clock.h"
+#include "util/murmur2.h"
+
+static kafc_tc_t *tc;
+
+static void setup(void)
+{
+    tc = kafc_tc_start("-b 3 -t t4:4 -t t1:1", 20000);
+    cr_assert_not_null(tc);
+}
+
+static void teardown(void)
+{
+    kafc_tc_stop(tc);
+}
+
+TestSuite(producer, .init = setup, .fini = teardown, .timeout = 90);
+
+#define MAXMSG 20000
+
+struct reports {
+    int count[MAXMSG]; /* reports per message id */
+    kafc_err_t err[MAXMSG];
+    int32_t partition[MAXMSG];
+    int64_t offset[MAXMSG];
+    kafc_persisted_t status[MAXMSG];
+    int total;
+    int bad_content;
+};
+static struct reports *rep;
+
+static void dr_cb(kafc_producer_t *p, const kafc_message_t *m, void *opaque)
+{
+    intptr_t id = (intptr_t)kafc_message_opaque(m);
+    cr_assert(id >= 0 && id < MAXMSG);
+    rep->count[id]++;
+    rep->total++;
+    rep->err[id] = kafc_message_err(m);
+    rep->partition[id] = kafc_message_partition(m);
+    rep->offset[id] = kafc_message_offset(m);
+    rep->status[id] = kafc_message_persisted(m);
+    /* The report carries the message itself. */
+    char want[32];
+    size_t vlen = 0;
+    const void *v = kafc_message_value(m, &vlen);
+    snprintf(want, sizeof(want), "value-%d", (int)id);
+    if (!v || vlen != strlen(want) || memcmp(v, want, vlen) != 0)
+        rep->bad_content++;
+}
+
+static kafc_producer_t *new_producer(const char *const *kv, char *errstr, size_t errstr_size)
+{
+    kafc_conf_t *conf = kafc_conf_new();
+    cr_assert_eq(kafc_conf_set(conf, "bootstrap.servers", kafc_tc_bootstrap(tc), NULL, 0), 0);
+    for (int i = 0; kv && kv[i]; i += 2)
+        cr_assert_eq(kafc_conf_set(conf, kv[i], kv[i + 1], errstr, errstr_size), 0, "%s", errstr);
+    kafc_conf_set_dr_cb(conf, dr_cb);
+    kafc_producer_t *p = kafc_producer_new(conf, errstr, errstr_size);
+    kafc_conf_destroy(conf);
+    return p;
+}
+
+static void reset_reports(void)
+{
+    if (!rep)
+        rep = malloc(sizeof(*rep));
+    memset(rep, 0, sizeof(*rep));
+}
+
+static kafc_err_t produce_id(kafc_producer_t *p, const char *topic, int32_t part, int id, int keyed)
+{
+    char key[32], val[32];
+    snprintf(key, sizeof(key), "key-%d", id);
+    snprintf(val, sizeof(val), "value-%d", id);
+    kafc_headers_t *h = kafc_headers_new();
+    kafc_headers_add(h, "id", key, strlen(key));
+    kafc_err_t err =
+        kafc_produce(p, topic, part, KAFC_MSG_F_COPY, keyed ? key : NULL, keyed ? strlen(key) : 0,
+                     val, strlen(val), h, 0, (void *)(intptr_t)id);
+    if (err)
+        kafc_headers_destroy(h);
+    return err;
+}
+
+Test(producer, every_message_reported_once_in_order)
+{
+    char errstr[256];
+    reset_reports();
+    const char *kv[] = {"linger.ms", "10", NULL};
+    kafc_producer_t *p = new_producer(kv, errstr, sizeof(errstr));
+    cr_assert_not_null(p, "%s", errstr);
+    enum { N = 5000 };
+    for (int i = 0; i < N; i++)
+        cr_assert_eq(produce_id(p, "t4", KAFC_PARTITION_ANY, i, 1), 0);
+    cr_assert_eq(kafc_producer_flush(p, 30000), KAFC_ERR_NONE);
+    cr_assert_eq(kafc_producer_outstanding(p), 0);
+    cr_assert_eq(rep->total, N);
+    cr_assert_eq(rep->bad_content, 0);
+    /* Per partition: offsets 0,1,2,... in production order. */
+    int64_t next[4] = {0, 0, 0, 0};
+    for (int i = 0; i < N; i++) {
+        cr_assert_eq(rep->count[i], 1, "message %d reported %d times", i, rep->count[i]);
+        cr_assert_eq(rep->err[i], KAFC_ERR_NONE, "message %d: %s", i, kafc_err_name(rep->err[i]));
+        cr_assert_eq(rep->status[i], KAFC_PERSISTED);
+        int32_t pt = rep->partition[i];
+        cr_assert(pt >= 0 && pt < 4);
+        cr_assert_eq(rep->offset[i], next[pt], "message %d at offset %lld, expected %lld", i,
+                     (long long)rep->offset[i], (long long)next[pt]);
+        next[pt]++;
+        /* The default partitioner places keys as Java's murmur2 does. */
+        char key[32];
+        snprintf(key, sizeof(key), "key-%d", i);
+        cr_assert_eq(pt, kafc__murmur2_partition(key, strlen(key), 4));
+    }
+    kafc_producer_destroy(p, 5000);
+}
+
+Test(producer, bad_input_is_refused_clearly)
+{
+    char errstr[256];
+    reset_reports();
+    const char *kv[] = {"message.max.bytes", "1000", NULL};
+    kafc_producer_t *p = new_producer(kv, errstr, sizeof(errstr));
+    cr_assert_not_null(p, "%s", errstr);
+    cr_assert_eq(kafc_produce(p, NULL, -1, 0, NULL, 0, "v", 1, NULL, 0, NULL),
+                 KAFC_ERR__INVALID_ARG);
+    cr_assert_eq(kafc_produce(p, "", -1, 0, NULL, 0, "v", 1, NULL, 0, NULL), KAFC_ERR__INVALID_ARG);
+    cr_assert_eq(kafc_produce(p, "t4", -2, 0, NULL, 0, "v", 1, NULL, 0, NULL),
+                 KAFC_ERR__INVALID_ARG);
+    cr_assert_eq(kafc_produce(p, "t4", 4, 0, NULL, 0, "v", 1, NULL, 0, NULL),
+                 KAFC_ERR__UNKNOWN_PARTITION);
+    char big[2000];
+    memset(big, 'x', sizeof(big));
+    cr_assert_eq(kafc_produce(p, "t4", 0, 0, NULL, 0, big, sizeof(big), NULL, 0, NULL),
+                 KAFC_ERR__MSG_SIZE_TOO_LARGE);
+    cr_assert_eq(kafc_produce(p, "t4", 0, 0x80, NULL, 0, "v", 1, NULL, 0, NULL),
+                 KAFC_ERR__INVALID_ARG);
+    /* Nothing accepted, nothing reported. */
+    cr_assert_eq(kafc_producer_flush(p, 5000), 0);
+    cr_assert_eq(rep->total, 0);
+    kafc_producer_destroy(p, 1000);
+}
+
+Test(producer, queue_full_at_once_then_accepts_again)
+{
+    char errstr[256];
+    reset_reports();
+    /* Room for 4 batches of 1 KiB; nothing can be sent while linger holds. */
+    const char *kv[] = {"buffer.memory", "4096",  "batch.size", "1024", "max.block.ms", "0",
+                        "linger.ms",     "60000", NULL};
+    kafc_producer_t *p = new_producer(kv, errstr, sizeof(errstr));
+    cr_assert_not_null(p, "%s", errstr);
+    /* Metadata first (produce to a known topic never waits for it). */
+    int id = 0;
+    int64_t start = kafc__clock_ms();
+    kafc_err_t err;
+    while ((err = produce_id(p, "t4", 0, id, 0)) == KAFC_ERR__TIMED_OUT &&
+           kafc__clock_ms() - start < 10000)
+        kafc_producer_poll(p, 10);
+    cr_assert_eq(err, KAFC_ERR_NONE, "%s", kafc_err_name(err));
+    id++;
+    int full_at = -1;
+    for (; id < 1000; id++) {
+        int32_t part = id % 4;
+        int64_t t0 = kafc__clock_ms();
+        err = produce_id(p, "t4", part, id, 0);
+        if (err == KAFC_ERR__QUEUE_FULL) {
+            cr_assert_lt(kafc__clock_ms() - t0, 500, "max.block.ms=0 returns at once");
+            full_at = id;
+            break;
+        }
+        cr_assert_eq(err, KAFC_ERR_NONE);
+    }
+    cr_assert_gt(full_at, 4, "several batches fitted first");
+    /* Flush sends everything; the memory comes back; produce works again. */
+    cr_assert_eq(kafc_producer_flush(p, 20000), 0);
+    cr_assert_eq(produce_id(p, "t4", 0, full_at, 0), KAFC_ERR_NONE);
+    cr_assert_eq(kafc_producer_flush(p, 20000), 0);
+    cr_assert_eq(rep->total, full_at + 1);
+    kafc_producer_destroy(p, 1000);
+}
+
+Test(producer, delivery_timeout_reports_each_message_once)
+{
+    char errstr[256], reply[128];
+    reset_reports();
+    const char *kv[] = {"delivery.timeout.ms", "1500", "linger.ms", "0", NULL};
+    kafc_producer_t *p = new_producer(kv, errstr, sizeof(errstr));
+    cr_assert_not_null(p, "%s", errstr);
+    cr_assert_eq(produce_id(p, "t1", 0, 0, 0), 0); /* learn metadata, connect */
+    cr_assert_eq(kafc_producer_flush(p, 10000), 0);
+    cr_assert_eq(kafc_tc_cmd(tc, reply, sizeof(reply), 5000, "broker down all"), 0);
+    enum { N = 300 };
+    for (int i = 1; i <= N; i++)
+        cr_assert_eq(produce_id(p, "t1", 0, i, 0), 0);
+    int64_t start = kafc__clock_ms();
+    cr_assert_eq(kafc_producer_flush(p, 20000), 0, "all reported within the bound");
+    cr_assert_lt(kafc__clock_ms() - start, 10000);
+    for (int i = 1; i <= N; i++) {
+        cr_assert_eq(rep->count[i], 1, "message %d reported %d times", i, rep->count[i]);
+        cr_assert_eq(rep->err[i], KAFC_ERR__MSG_TIMED_OUT, "message %d: %s", i,
+                     kafc_err_name(rep->err[i]));
+    }
+    kafc_producer_destroy(p, 1000);
+}
+
+Test(producer, destroy_with_brokers_down_is_bounded_and_reports_all)
+{
+    char errstr[256], reply[128];
+    reset_reports();
+    const char *kv[] = {"linger.ms", "0", NULL};
+    kafc_producer_t *p = new_producer(kv, errstr, sizeof(errstr));
+    cr_assert_not_null(p, "%s", errstr);
+    cr_assert_eq(produce_id(p, "t4", 1, 0, 0), 0);
+    cr_assert_eq(kafc_producer_flush(p, 10000), 0);
+    cr_assert_eq(kafc_tc_cmd(tc, reply, sizeof(reply), 5000, "broker down all"), 0);
+    enum { N = 1000 };
+    for (int i = 1; i <= N; i++)
+        cr_assert_eq(produce_id(p, "t4", i % 4, i, 0), 0);
+    int64_t start = kafc__clock_ms();
+    kafc_producer_destroy(p, 500);
+    cr_assert_lt(kafc__clock_ms() - start, 2500);
+    for (int i = 0; i <= N; i++)
+        cr_assert_eq(rep->count[i], 1, "message %d reported %d times", i, rep->count[i]);
+    for (int i = 1; i <= N; i++)
+        cr_assert_eq(rep->err[i], KAFC_ERR__DESTROY, "message %d: %s", i,
+                     kafc_err_name(rep->err[i]));
+}
+
+Test(producer, idempotence_conflicts)
+{
+    char errstr[256];
+    const char *explicit_conflict[] = {"enable.idempotence", "true", "acks", "1", NULL};
+    kafc_producer_t *p = new_producer(explicit_conflict, errstr, sizeof(errstr));
+    cr_assert_null(p);
+    cr_assert(strstr(errstr, "enable.idempotence") && strstr(errstr, "acks"), "%s", errstr);
+    /* Idempotence only by default: the user's acks=1 wins, idempotence off. */
+    const char *implicit[] = {"acks", "1", NULL};
+    p = new_producer(implicit, errstr, sizeof(errstr));
+    cr_assert_not_null(p, "%s", errstr);
+    kafc_producer_destroy(p, 0);
+}
+
+Test(producer, acks_zero_and_one)
+{
+    char errstr[256];
+    const char *acks[] = {"0", "1"};
+    for (int a = 0; a < 2; a++) {
+        reset_reports();
+        const char *kv[] = {"acks", acks[a], "enable.idempotence", "false", NULL};
+        kafc_producer_t *p = new_producer(kv, errstr, sizeof(errstr));
+        cr_assert_not_null(p, "%s", errstr);
+        for (int i = 0; i < 200; i++)
+            cr_assert_eq(produce_id(p, "t4", i % 4, i, 0), 0);
+        cr_assert_eq(kafc_producer_flush(p, 20000), 0);
+        for (int i = 0; i < 200; i++) {
+            cr_assert_eq(rep->count[i], 1);
+            cr_assert_eq(rep->err[i], KAFC_ERR_NONE);
+            if (a == 0)
+                cr_assert_eq(rep->offset[i], -1, "acks=0: no offset");
+            else
+                cr_assert_geq(rep->offset[i], 0);
+        }
+        kafc_producer_destroy(p, 1000);
+    }
+}
