@@ -1,7 +1,8 @@
 /*
  * Unit tests for producer/partitioner: keyed placements against their
  * references (Java's murmur2 vectors; librdkafka for real, through kcat on
- * the test cluster, for consistent, murmur2 and fnv1a), the sticky partition
+ * the test cluster, for consistent, murmur2 and fnv1a: keyed, empty and,
+ * where librdkafka fixes their place, null keys), the sticky partition
  * of keyless messages (KIP-480), round_robin, random, the user callback, and
  * concurrent use.
  */
