@@ -371,6 +371,7 @@ static kafc_err_t append(kafc_producer_t *p, kafc__ptopic_t *t, kafc__ppart_t *p
     }
     if (part->tail)
         part->tail->closed = 1;
+    b->order = part->next_order++;
     if (part->tail)
         part->tail->next = b;
     else

@@ -53,6 +53,7 @@ struct kafc__pbatch {
     int64_t deadline_ms; /* delivery.timeout.ms of its first message */
     int64_t retry_at_ms; /* not before (retry backoff) */
     int attempts;
+    uint64_t order;        /* creation order within the partition */
     int32_t base_sequence; /* idempotence: assigned at first send */
     int sent_once;         /* went out at least once: possibly persisted */
     /* What goes on the wire (compressed copy, or buf itself). */
@@ -67,6 +68,7 @@ struct kafc__ppart {
     int32_t id;
     kafc__pbatch_t *head, *tail; /* queued batches, oldest first */
     int32_t nqueued;
+    uint64_t next_order; /* under lock: the next batch's order */
     /* I/O thread only: */
     int32_t leader;
     int inflight;          /* batches of this partition in flight */
@@ -106,8 +108,8 @@ struct kafc_producer_s {
     atomic_int purge_flags; /* KAFC_PURGE_* asked, for the I/O thread */
 
     /* Settings read on the hot path. */
-    int64_t linger_ms, delivery_timeout_ms, max_block_ms, retry_backoff_ms,
-        retry_backoff_max_ms, request_timeout_ms;
+    int64_t linger_ms, delivery_timeout_ms, max_block_ms, retry_backoff_ms, retry_backoff_max_ms,
+        request_timeout_ms;
     int32_t batch_size, batch_num_messages, max_request_size, message_max_bytes;
     int acks, codec, codec_level, idempotent, max_inflight;
     int32_t retries;

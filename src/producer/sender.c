@@ -190,15 +190,22 @@ static kafc_err_t produce_encode(kafc__request_t *req, int16_t version, kafc__wb
     return kafc__wbuf_err(w);
 }
 
-/* Puts b back at the head of its partition queue (retries keep order). */
+/* Puts b back into its partition queue in creation order: ahead of every
+ * batch created after it. Responses to consecutive batches can fail one
+ * after the other; each goes back in its own place, so a partition's
+ * batches always leave in the order they were produced (and, when
+ * idempotent, in sequence order). */
 static void requeue(kafc_producer_t *p, kafc__pbatch_t *b, int64_t backoff)
 {
     kafc__ppart_t *part = b->part;
     b->retry_at_ms = now_ms(p) + backoff;
     kafc__mutex_lock(&part->lock);
-    b->next = part->head;
-    part->head = b;
-    if (!part->tail)
+    kafc__pbatch_t **pp = &part->head;
+    while (*pp && (*pp)->order < b->order)
+        pp = &(*pp)->next;
+    b->next = *pp;
+    *pp = b;
+    if (!b->next)
         part->tail = b;
     part->nqueued++;
     kafc__mutex_unlock(&part->lock);
@@ -223,6 +230,19 @@ static void batch_result(kafc_producer_t *p, kafc__pbatch_t *b, kafc_err_t err, 
         return;
     }
     kafc__cluster_note_error(&p->client->cluster, err, b->part->topic->name);
+    if (err == KAFC_ERR_PRODUCER_FENCED || err == KAFC_ERR_INVALID_PRODUCER_EPOCH ||
+        err == KAFC_ERR_TRANSACTIONAL_ID_AUTHORIZATION_FAILED ||
+        err == KAFC_ERR_CLUSTER_AUTHORIZATION_FAILED) {
+        /* The producer cannot go on: every later produce fails with it. */
+        if (!atomic_load(&p->fatal_err)) {
+            snprintf(p->fatal_str, sizeof(p->fatal_str), "%s producing to %s [%d]: %s",
+                     kafc_err_name(err), b->part->topic->name, b->part->id, kafc_err_str(err));
+            atomic_store(&p->fatal_err, err);
+            kafc__log(&p->client->log, KAFC_LOG_ERR, "producer", "fatal error: %s", p->fatal_str);
+        }
+        kafc__producer_report(p, b, err, -1, -1, KAFC_NOT_PERSISTED);
+        return;
+    }
     int retriable = kafc__err_retriable(err) || err == KAFC_ERR__TRANSPORT ||
                     err == KAFC_ERR__TIMED_OUT ||
                     (p->idempotent && err == KAFC_ERR_OUT_OF_ORDER_SEQUENCE_NUMBER);
@@ -407,7 +427,10 @@ static int64_t drain(kafc_producer_t *p)
     int purge = atomic_exchange(&p->purge_flags, 0);
     broker_batches_t per[64];
     int nper = 0;
-    int max_per_part = p->idempotent ? 5 : p->max_inflight;
+    /* Per partition: max.in.flight.requests.per.connection (<= 5 when
+     * idempotent; more in flight then relies on the broker's sequence
+     * checks to keep order across retries). */
+    int max_per_part = p->max_inflight;
 
     kafc__mutex_lock(&p->topics_lock);
     for (kafc__ptopic_t *t = p->topics; t; t = t->next) {

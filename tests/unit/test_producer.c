@@ -273,3 +273,62 @@ Test(producer, acks_zero_and_one)
         kafc_producer_destroy(p, 1000);
     }
 }
+
+Test(producer, fenced_producer_is_fatal)
+{
+    char errstr[256], reply[128];
+    reset_reports();
+    const char *kv[] = {"linger.ms", "0", NULL};
+    kafc_producer_t *p = new_producer(kv, errstr, sizeof(errstr));
+    cr_assert_not_null(p, "%s", errstr);
+    cr_assert_eq(produce_id(p, "t1", 0, 0, 0), 0);
+    cr_assert_eq(kafc_producer_flush(p, 10000), 0);
+    cr_assert_eq(rep->err[0], KAFC_ERR_NONE);
+    /* The next Produce is answered PRODUCER_FENCED (90). */
+    cr_assert_eq(kafc_tc_cmd(tc, reply, sizeof(reply), 5000, "error push 0 90"), 0);
+    cr_assert_eq(produce_id(p, "t1", 0, 1, 0), 0);
+    cr_assert_eq(kafc_producer_flush(p, 10000), 0);
+    cr_assert_eq(rep->count[1], 1);
+    cr_assert_eq(rep->err[1], KAFC_ERR_PRODUCER_FENCED, "%s", kafc_err_name(rep->err[1]));
+    cr_assert_eq(kafc_producer_fatal_error(p, errstr, sizeof(errstr)), KAFC_ERR_PRODUCER_FENCED);
+    cr_assert(strstr(errstr, "PRODUCER_FENCED") != NULL, "%s", errstr);
+    cr_assert_eq(produce_id(p, "t1", 0, 2, 0), KAFC_ERR__FATAL);
+    kafc_producer_destroy(p, 1000);
+    cr_assert_eq(rep->total, 2);
+}
+
+Test(producer, retried_batches_keep_their_order)
+{
+    char errstr[256], reply[128];
+    reset_reports();
+    /* Small batches, the first Produce answers fail with a retriable
+     * error: every batch must still land in order. One request in flight
+     * per partition: with more, order across retries rests on the broker
+     * rejecting later sequences, which the test broker does not do for
+     * non-transactional producers (TESTING.md). */
+    const char *kv[] = {"batch.num.messages",
+                        "10",
+                        "linger.ms",
+                        "0",
+                        "retry.backoff.ms",
+                        "10",
+                        "max.in.flight.requests.per.connection",
+                        "1",
+                        NULL};
+    kafc_producer_t *p = new_producer(kv, errstr, sizeof(errstr));
+    cr_assert_not_null(p, "%s", errstr);
+    cr_assert_eq(produce_id(p, "t1", 0, 0, 0), 0);
+    cr_assert_eq(kafc_producer_flush(p, 10000), 0);
+    /* REQUEST_TIMED_OUT (7) for the next three Produce requests. */
+    cr_assert_eq(kafc_tc_cmd(tc, reply, sizeof(reply), 5000, "error push 0 7 7 7"), 0);
+    enum { N = 500 };
+    for (int i = 1; i <= N; i++)
+        cr_assert_eq(produce_id(p, "t1", 0, i, 0), 0);
+    cr_assert_eq(kafc_producer_flush(p, 20000), 0);
+    for (int i = 0; i <= N; i++) {
+        cr_assert_eq(rep->count[i], 1, "message %d reported %d times", i, rep->count[i]);
+        cr_assert_eq(rep->err[i], KAFC_ERR_NONE, "message %d: %s", i, kafc_err_name(rep->err[i]));
+        cr_assert_eq(rep->offset[i], i, "message %d at offset %lld", i, (long long)rep->offset[i]);
+    }
+    kafc_producer_destroy(p, 1000);
+}
