@@ -387,6 +387,98 @@ static kafc_err_t append(kafc_producer_t *p, kafc__ptopic_t *t, kafc__ppart_t *p
     return err;
 }
 
+/* ---- splitting (MESSAGE_TOO_LARGE) -------------------------------------- */
+
+/* A new empty batch for part with buffer room cap (pool memory, no wait:
+ * this runs on the I/O thread). NULL when memory is short right now. */
+static kafc__pbatch_t *batch_new_nowait(kafc_producer_t *p, kafc__ppart_t *part, size_t cap)
+{
+    uint8_t *buf = NULL;
+    if (kafc__bufpool_alloc(&p->pool, cap, 0, &buf) != KAFC_ERR_NONE)
+        return NULL;
+    kafc__pbatch_t *b = calloc(1, sizeof(*b));
+    if (!b) {
+        kafc__bufpool_release(&p->pool, buf, cap);
+        return NULL;
+    }
+    kafc__batch_opts_t opts;
+    kafc__batch_opts_default(&opts);
+    b->buf = buf;
+    b->cap = cap;
+    b->part = part;
+    b->closed = 1;
+    b->base_sequence = -1;
+    kafc__batch_init(&b->b, buf, cap, &opts);
+    return b;
+}
+
+/* Re-encodes messages [from, to) of old into nb. */
+static kafc_err_t refill(kafc__pbatch_t *nb, kafc__pbatch_t *old, int32_t from, int32_t to)
+{
+    for (int32_t i = from; i < to; i++) {
+        kafc__pmsg_t *pm = &old->msgs[i];
+        kafc__record_header_t stack_rh[MAX_STACK_HEADERS], *rh = stack_rh;
+        size_t nh = pm->headers ? kafc_headers_count(pm->headers) : 0;
+        if (nh > MAX_STACK_HEADERS && !(rh = malloc(nh * sizeof(*rh))))
+            return KAFC_ERR__NO_MEMORY;
+        for (size_t k = 0; k < nh; k++)
+            kafc__headers_at(pm->headers, k, &rh[k].key, &rh[k].key_len, &rh[k].value,
+                             &rh[k].value_len);
+        kafc_err_t err = msgs_reserve(nb);
+        size_t pos = kafc__batch_size(&nb->b);
+        int64_t base_ts = nb->nmsgs ? nb->msgs[0].timestamp : pm->timestamp;
+        if (!err)
+            err = kafc__batch_append(&nb->b, pm->timestamp, pm->key, pm->key_len, pm->value,
+                                     pm->value_len, rh, nh);
+        if (rh != stack_rh)
+            free(rh);
+        if (err)
+            return err;
+        kafc__pmsg_t *q = &nb->msgs[nb->nmsgs];
+        *q = *pm;
+        locate_record(nb, pos, kafc__batch_size(&nb->b), q, pm->timestamp - base_ts, nb->nmsgs);
+        nb->nmsgs++;
+    }
+    return KAFC_ERR_NONE;
+}
+
+int kafc__producer_split(kafc_producer_t *p, kafc__pbatch_t *b, kafc__pbatch_t **firstp,
+                         kafc__pbatch_t **secondp)
+{
+    if (b->nmsgs < 2)
+        return -1;
+    int32_t half = b->nmsgs / 2;
+    kafc__pbatch_t *x = batch_new_nowait(p, b->part, b->cap);
+    kafc__pbatch_t *y = x ? batch_new_nowait(p, b->part, b->cap) : NULL;
+    if (!x || !y || refill(x, b, 0, half) || refill(y, b, half, b->nmsgs)) {
+        if (x) {
+            x->nmsgs = 0; /* the headers still belong to b */
+            kafc__pbatch_free(p, x);
+        }
+        if (y) {
+            y->nmsgs = 0;
+            kafc__pbatch_free(p, y);
+        }
+        return -1;
+    }
+    kafc__pbatch_t *halves[2] = {x, y};
+    for (int h = 0; h < 2; h++) {
+        kafc__pbatch_t *n = halves[h];
+        n->order = b->order;
+        n->created_ms = b->created_ms;
+        n->deadline_ms = b->deadline_ms;
+        n->attempts = b->attempts;
+        n->sent_once = b->sent_once;
+        if (b->base_sequence >= 0) /* keep the sequence range, in halves */
+            n->base_sequence = b->base_sequence + (h ? half : 0);
+    }
+    b->nmsgs = 0; /* messages and headers now belong to the halves */
+    kafc__pbatch_free(p, b);
+    *firstp = x;
+    *secondp = y;
+    return 0;
+}
+
 /* ---- kafc_produce ------------------------------------------------------- */
 
 static kafc_err_t produce_one(kafc_producer_t *p, kafc__ptopic_t *t, int32_t partition, int flags,

@@ -135,6 +135,13 @@ void kafc__producer_report(kafc_producer_t *p, kafc__pbatch_t *b, kafc_err_t err
  * availability) and wakes producers waiting for it. I/O thread. */
 void kafc__producer_metadata_update(kafc_producer_t *p);
 
+/* Splits b (MESSAGE_TOO_LARGE) into two batches holding its first and
+ * second half, re-encoded, with b's order, deadline and (when it had one)
+ * sequence range; frees b. Returns -1 (b untouched) when b holds one
+ * message or memory is short. I/O thread. */
+int kafc__producer_split(kafc_producer_t *p, kafc__pbatch_t *b, kafc__pbatch_t **firstp,
+                         kafc__pbatch_t **secondp);
+
 /* ---- sender.c ----------------------------------------------------------- */
 
 /* Client hooks (arg: the producer). I/O thread. */

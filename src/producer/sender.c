@@ -243,6 +243,15 @@ static void batch_result(kafc_producer_t *p, kafc__pbatch_t *b, kafc_err_t err, 
         kafc__producer_report(p, b, err, -1, -1, KAFC_NOT_PERSISTED);
         return;
     }
+    if (err == KAFC_ERR_MESSAGE_TOO_LARGE && now_ms(p) < b->deadline_ms) {
+        kafc__pbatch_t *x, *y;
+        if (kafc__producer_split(p, b, &x, &y) == 0) {
+            /* Second half first: requeue puts equal orders ahead. */
+            requeue(p, y, 0);
+            requeue(p, x, 0);
+            return;
+        }
+    }
     int retriable = kafc__err_retriable(err) || err == KAFC_ERR__TRANSPORT ||
                     err == KAFC_ERR__TIMED_OUT ||
                     (p->idempotent && err == KAFC_ERR_OUT_OF_ORDER_SEQUENCE_NUMBER);
@@ -320,8 +329,10 @@ static kafc_err_t seal(kafc_producer_t *p, kafc__pbatch_t *b)
     if (b->wire)
         return KAFC_ERR_NONE; /* a retry: same bytes, same sequence */
     if (p->idempotent) {
-        b->base_sequence = b->part->next_sequence;
-        b->part->next_sequence += b->nmsgs;
+        if (b->base_sequence < 0) {
+            b->base_sequence = b->part->next_sequence;
+            b->part->next_sequence += b->nmsgs;
+        }
         kafc__batch_builder_set_producer(&b->b, p->producer_id, p->producer_epoch,
                                          b->base_sequence);
     }

@@ -332,3 +332,46 @@ Test(producer, retried_batches_keep_their_order)
     }
     kafc_producer_destroy(p, 1000);
 }
+
+Test(producer, message_too_large_splits_the_batch)
+{
+    char errstr[256], reply[128];
+    reset_reports();
+    const char *kv[] = {"linger.ms", "50", "max.in.flight.requests.per.connection", "1", NULL};
+    kafc_producer_t *p = new_producer(kv, errstr, sizeof(errstr));
+    cr_assert_not_null(p, "%s", errstr);
+    cr_assert_eq(produce_id(p, "t1", 0, 0, 0), 0);
+    cr_assert_eq(kafc_producer_flush(p, 10000), 0);
+    /* The next Produce answer says MESSAGE_TOO_LARGE (10): the batch is
+     * split in halves and sent again; nothing is lost or reordered. */
+    cr_assert_eq(kafc_tc_cmd(tc, reply, sizeof(reply), 5000, "error push 0 10"), 0);
+    enum { N = 200 };
+    for (int i = 1; i <= N; i++)
+        cr_assert_eq(produce_id(p, "t1", 0, i, 0), 0);
+    cr_assert_eq(kafc_producer_flush(p, 20000), 0);
+    for (int i = 0; i <= N; i++) {
+        cr_assert_eq(rep->count[i], 1, "message %d reported %d times", i, rep->count[i]);
+        cr_assert_eq(rep->err[i], KAFC_ERR_NONE, "message %d: %s", i, kafc_err_name(rep->err[i]));
+        cr_assert_eq(rep->offset[i], i, "message %d at offset %lld", i, (long long)rep->offset[i]);
+    }
+    cr_assert_eq(rep->bad_content, 0, "reports carry the right values after the split");
+    kafc_producer_destroy(p, 1000);
+}
+
+Test(producer, single_message_too_large_fails)
+{
+    char errstr[256], reply[128];
+    reset_reports();
+    const char *kv[] = {"linger.ms", "0", NULL};
+    kafc_producer_t *p = new_producer(kv, errstr, sizeof(errstr));
+    cr_assert_not_null(p, "%s", errstr);
+    cr_assert_eq(produce_id(p, "t1", 0, 0, 0), 0);
+    cr_assert_eq(kafc_producer_flush(p, 10000), 0);
+    cr_assert_eq(kafc_tc_cmd(tc, reply, sizeof(reply), 5000, "error push 0 10"), 0);
+    cr_assert_eq(produce_id(p, "t1", 0, 1, 0), 0);
+    cr_assert_eq(kafc_producer_flush(p, 10000), 0);
+    cr_assert_eq(rep->count[1], 1);
+    cr_assert_eq(rep->err[1], KAFC_ERR_MESSAGE_TOO_LARGE, "%s", kafc_err_name(rep->err[1]));
+    cr_assert_eq(rep->status[1], KAFC_NOT_PERSISTED);
+    kafc_producer_destroy(p, 1000);
+}
