@@ -320,10 +320,14 @@ static void wake_sender(kafc_producer_t *p)
         kafc__selector_wakeup(&p->client->sel);
 }
 
+/* Appends to part's open batch, or opens a new one. With sticky set (a
+ * keyless message placed by the sticky partitioner), returns
+ * KAFC_ERR__BUF_OVERFLOW instead of opening a new batch, after moving the
+ * sticky partition on (KIP-480): the caller picks again, as Java does. */
 static kafc_err_t append(kafc_producer_t *p, kafc__ptopic_t *t, kafc__ppart_t *part, int64_t ts,
                          const void *key, int32_t klen, const void *value, int32_t vlen,
                          const kafc__record_header_t *rh, size_t nh, kafc_headers_t *hdrs,
-                         void *opaque, size_t rec_max, int64_t deadline)
+                         void *opaque, size_t rec_max, int64_t deadline, int sticky)
 {
     int ready = 0;
     kafc__mutex_lock(&part->lock);
@@ -336,6 +340,11 @@ static kafc_err_t append(kafc_producer_t *p, kafc__ptopic_t *t, kafc__ppart_t *p
     }
     if (err != KAFC_ERR__BUF_OVERFLOW)
         return err;
+    if (sticky) {
+        kafc__partitioner_new_batch(&p->partitioner, &t->pstate, part->id, t->npartitions,
+                                    t->available);
+        return KAFC_ERR__BUF_OVERFLOW;
+    }
 
     /* A new batch: memory first, without holding the partition lock. */
     size_t need = rec_max + KAFC__BATCH_HEADER_SIZE;
@@ -380,9 +389,6 @@ static kafc_err_t append(kafc_producer_t *p, kafc__ptopic_t *t, kafc__ppart_t *p
     part->nqueued++;
     err = try_append(p, part, ts, key, klen, value, vlen, rh, nh, hdrs, opaque, &ready);
     kafc__mutex_unlock(&part->lock);
-    /* KIP-480: a new batch for the sticky partition moves it on. */
-    kafc__partitioner_new_batch(&p->partitioner, &t->pstate, part->id, t->npartitions,
-                                t->available);
     wake_sender(p); /* a new batch: the sender arms its linger timer */
     return err;
 }
@@ -508,22 +514,31 @@ static kafc_err_t produce_one(kafc_producer_t *p, kafc__ptopic_t *t, int32_t par
         if (cbs->interceptors[k].on_send)
             cbs->interceptors[k].on_send(t->name, partition, key, key_len, value, value_len,
                                          cbs->interceptors[k].opaque);
-    if (partition == KAFC_PARTITION_ANY) {
-        partition = kafc__partitioner_pick(&p->partitioner, &t->pstate, t->name, key, key_len,
-                                           t->npartitions, t->available);
-        if (partition < 0) {
-            err = KAFC_ERR__UNKNOWN_PARTITION;
-            goto out;
-        }
-    } else if (partition >= t->npartitions) {
+    int picked = partition == KAFC_PARTITION_ANY;
+    if (!picked && partition >= t->npartitions) {
         err = KAFC_ERR__UNKNOWN_PARTITION;
         goto out;
     }
     if (timestamp <= 0)
         timestamp = kafc__wallclock_ms();
     atomic_fetch_add(&p->outstanding, 1);
-    err = append(p, t, &t->parts[partition], timestamp, key, klen, value, vlen, rh, nh, hdrs,
-                 opaque, rec_max, deadline);
+    /* A keyless message that would open a new batch on the sticky
+     * partition moves the sticky partition and is placed again (once). */
+    for (int round = 0; round < 2; round++) {
+        if (picked) {
+            partition = kafc__partitioner_pick(&p->partitioner, &t->pstate, t->name, key, key_len,
+                                               t->npartitions, t->available);
+            if (partition < 0) {
+                err = KAFC_ERR__UNKNOWN_PARTITION;
+                break;
+            }
+        }
+        int sticky = picked && !key && round == 0 && p->sticky_null;
+        err = append(p, t, &t->parts[partition], timestamp, key, klen, value, vlen, rh, nh, hdrs,
+                     opaque, rec_max, deadline, sticky);
+        if (err != KAFC_ERR__BUF_OVERFLOW || !sticky)
+            break;
+    }
     if (err != KAFC_ERR_NONE)
         atomic_fetch_sub(&p->outstanding, 1);
 out:
@@ -786,6 +801,14 @@ KAFC_EXTERN kafc_producer_t *kafc_producer_new(const kafc_conf_t *conf_in, char 
         kafc_conf_destroy(conf);
         return NULL;
     }
+
+    /* Keyless messages are sticky (KIP-480) for the hashing partitioners
+     * except the plain consistent/fnv1a ones, which hash an empty key as
+     * librdkafka does; not with a user callback. */
+    int ptype = (int)kafc__conf_int(conf, KAFC__P_PARTITIONER);
+    p->sticky_null = !cbs->partitioner_cb && ptype != KAFC__PARTITIONER_RANDOM &&
+                     ptype != KAFC__PARTITIONER_ROUND_ROBIN &&
+                     ptype != KAFC__PARTITIONER_CONSISTENT && ptype != KAFC__PARTITIONER_FNV1A;
 
     kafc__client_hooks_t hooks = {
         .on_start = kafc__sender_start,

@@ -112,6 +112,7 @@ struct kafc_producer_s {
         request_timeout_ms;
     int32_t batch_size, batch_num_messages, max_request_size, message_max_bytes;
     int acks, codec, codec_level, idempotent, max_inflight;
+    int sticky_null; /* keyless messages use the sticky partition */
     int32_t retries;
 
     /* I/O thread only: */
@@ -121,6 +122,7 @@ struct kafc_producer_s {
     int16_t producer_epoch;
     int pid_state; /* 0 none, 1 asking, 2 have */
     int64_t md_version_seen;
+    struct preq *inflight_reqs; /* ProduceRequests awaiting completion */
 };
 
 /* ---- producer.c --------------------------------------------------------- */

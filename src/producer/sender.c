@@ -19,11 +19,33 @@
 
 /* A ProduceRequest in flight: the batches it carries, grouped by topic. */
 typedef struct preq {
+    struct preq *next, *prev; /* the producer's in-flight list */
     kafc_producer_t *p;
     int32_t broker;
     kafc__pbatch_t **batches; /* sorted by topic */
     int n;
+    int purged; /* kafc_producer_purge(KAFC_PURGE_INFLIGHT) since sending */
 } preq_t;
+
+/* In-flight requests, for purging. I/O thread only. */
+static void inflight_link(kafc_producer_t *p, preq_t *r)
+{
+    r->prev = NULL;
+    r->next = p->inflight_reqs;
+    if (r->next)
+        r->next->prev = r;
+    p->inflight_reqs = r;
+}
+
+static void inflight_unlink(kafc_producer_t *p, preq_t *r)
+{
+    if (r->prev)
+        r->prev->next = r->next;
+    else
+        p->inflight_reqs = r->next;
+    if (r->next)
+        r->next->prev = r->prev;
+}
 
 static int64_t now_ms(kafc_producer_t *p)
 {
@@ -273,6 +295,16 @@ static void produce_done(kafc__request_t *req, kafc_err_t err, kafc__rbuf_t *bod
 {
     preq_t *r = req->arg;
     kafc_producer_t *p = r->p;
+    inflight_unlink(p, r);
+    if (r->purged) {
+        /* The batch memory was borrowed by the request until now. */
+        for (int i = 0; i < r->n; i++) {
+            r->batches[i]->part->inflight--;
+            kafc__producer_report(p, r->batches[i], KAFC_ERR__PURGE_INFLIGHT, -1, -1,
+                                  KAFC_POSSIBLY_PERSISTED);
+        }
+        goto out;
+    }
     if (err == KAFC_ERR__DESTROY) {
         for (int i = 0; i < r->n; i++) {
             r->batches[i]->part->inflight--;
@@ -402,6 +434,7 @@ static void send_request(kafc_producer_t *p, broker_batches_t *bb)
         bb->v[i]->part->inflight++;
         bb->v[i]->sent_once = 1;
     }
+    inflight_link(p, r);
     kafc__netclient_send(&br->nc, req);
 }
 
@@ -436,6 +469,9 @@ static int64_t drain(kafc_producer_t *p)
     int64_t now = now_ms(p), next_due = INT64_MAX;
     int flush = atomic_load(&p->flush_requested) > 0 || atomic_load(&p->destroying);
     int purge = atomic_exchange(&p->purge_flags, 0);
+    if (purge & KAFC_PURGE_INFLIGHT)
+        for (preq_t *r = p->inflight_reqs; r; r = r->next)
+            r->purged = 1;
     broker_batches_t per[64];
     int nper = 0;
     /* Per partition: max.in.flight.requests.per.connection (<= 5 when

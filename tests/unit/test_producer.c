@@ -375,3 +375,76 @@ Test(producer, single_message_too_large_fails)
     cr_assert_eq(rep->status[1], KAFC_NOT_PERSISTED);
     kafc_producer_destroy(p, 1000);
 }
+
+Test(producer, sticky_partitioning_for_keyless_messages)
+{
+    char errstr[256];
+    reset_reports();
+    /* Batches of 50: keyless messages fill one partition's batch, then the
+     * sticky partition moves; no one-message batches are left behind. */
+    const char *kv[] = {"batch.num.messages", "50", "linger.ms", "60000", NULL};
+    kafc_producer_t *p = new_producer(kv, errstr, sizeof(errstr));
+    cr_assert_not_null(p, "%s", errstr);
+    enum { N = 1000 };
+    for (int i = 0; i < N; i++)
+        cr_assert_eq(produce_id(p, "t4", KAFC_PARTITION_ANY, i, 0), 0);
+    cr_assert_eq(kafc_producer_flush(p, 20000), 0);
+    /* Runs of consecutive messages on one partition are whole batches. */
+    int run = 1, runs = 0, partitions_used[4] = {0};
+    for (int i = 1; i <= N; i++) {
+        if (i < N && rep->partition[i] == rep->partition[i - 1]) {
+            run++;
+            continue;
+        }
+        partitions_used[rep->partition[i - 1]] = 1;
+        if (i < N)
+            cr_assert_eq(run % 50, 0, "a run of %d keyless messages ended at %d", run, i);
+        run = 1;
+        runs++;
+    }
+    cr_assert_gt(runs, 1, "the sticky partition moved");
+    cr_assert_eq(
+        partitions_used[0] + partitions_used[1] + partitions_used[2] + partitions_used[3] > 1, 1);
+    kafc_producer_destroy(p, 1000);
+}
+
+Test(producer, purge_queued_and_inflight)
+{
+    char errstr[256], reply[128];
+    reset_reports();
+    const char *kv[] = {"linger.ms", "60000", NULL};
+    kafc_producer_t *p = new_producer(kv, errstr, sizeof(errstr));
+    cr_assert_not_null(p, "%s", errstr);
+    for (int i = 0; i < 20; i++)
+        cr_assert_eq(produce_id(p, "t1", 0, i, 0), 0);
+    cr_assert_eq(kafc_producer_purge(p, KAFC_PURGE_QUEUE), 0);
+    cr_assert_eq(kafc_producer_flush(p, 10000), 0);
+    for (int i = 0; i < 20; i++) {
+        cr_assert_eq(rep->count[i], 1);
+        cr_assert_eq(rep->err[i], KAFC_ERR__PURGE_QUEUE, "%s", kafc_err_name(rep->err[i]));
+        cr_assert_eq(rep->status[i], KAFC_NOT_PERSISTED);
+    }
+    /* In flight: the broker holds the answer back for 3 s; purge fails the
+     * messages when the request completes, as possibly persisted. */
+    cr_assert_eq(kafc_tc_cmd(tc, reply, sizeof(reply), 5000, "leader t1 0 1"), 0);
+    /* Warm up: the producer learns the leader and connects to it. */
+    kafc_metadata_t *md = NULL;
+    cr_assert_eq(kafc_metadata(kafc_producer_client(p), NULL, 0, 5000, &md, NULL, 0), 0);
+    kafc_metadata_destroy(md);
+    cr_assert_eq(produce_id(p, "t1", 0, 40, 0), 0);
+    cr_assert_eq(kafc_producer_flush(p, 10000), 0);
+    cr_assert_eq(rep->err[40], KAFC_ERR_NONE);
+    cr_assert_eq(kafc_tc_cmd(tc, reply, sizeof(reply), 5000, "broker rtt 1 3000"), 0);
+    for (int i = 20; i < 40; i++)
+        cr_assert_eq(produce_id(p, "t1", 0, i, 0), 0);
+    kafc_producer_flush(p, 500); /* sends them; the answer is 3 s away */
+    cr_assert_eq(kafc_producer_purge(p, KAFC_PURGE_INFLIGHT), 0);
+    cr_assert_eq(kafc_producer_flush(p, 20000), 0);
+    for (int i = 20; i < 40; i++) {
+        cr_assert_eq(rep->count[i], 1);
+        cr_assert_eq(rep->err[i], KAFC_ERR__PURGE_INFLIGHT, "%s", kafc_err_name(rep->err[i]));
+        cr_assert_eq(rep->status[i], KAFC_POSSIBLY_PERSISTED);
+    }
+    cr_assert_eq(kafc_producer_purge(p, 0), KAFC_ERR__INVALID_ARG);
+    kafc_producer_destroy(p, 1000);
+}
