@@ -120,7 +120,9 @@ struct kafc_producer_s {
     kafc__timer_t linger_timer;
     int64_t producer_id;
     int16_t producer_epoch;
-    int pid_state; /* 0 none, 1 asking, 2 have */
+    int pid_state;      /* 0 none, 1 asking, 2 have */
+    int bump_pending;   /* KIP-360: bump the epoch once nothing is in flight */
+    int inflight_total; /* batches in flight, all partitions */
     int64_t md_version_seen;
     struct preq *inflight_reqs; /* ProduceRequests awaiting completion */
 };

@@ -92,10 +92,17 @@ static void ask_metadata(kafc_producer_t *p)
 
 /* ---- producer id (idempotence) ------------------------------------------ */
 
+static void reset_sequences(kafc_producer_t *p);
+
 static kafc_err_t pid_encode(kafc__request_t *req, int16_t version, kafc__wbuf_t *w)
 {
+    kafc_producer_t *p = req->arg;
     kafc__init_producer_id_request_t m;
     kafc__init_producer_id_request_init(&m);
+    /* v3+ (KIP-360): ask for a bumped epoch of the id we have. Older
+     * brokers hand out a new id instead, which serves the same purpose. */
+    m.producer_id = p->producer_id;
+    m.producer_epoch = p->producer_epoch;
     m.transactional_id = (kafc__slice_t){NULL, -1};
     m.transaction_timeout_ms = 60000;
     return kafc__init_producer_id_request_encode(&m, version, w);
@@ -115,9 +122,12 @@ static void pid_done(kafc__request_t *req, kafc_err_t err, kafc__rbuf_t *body)
         if (err == KAFC_ERR_NONE)
             err = m.error_code;
         if (err == KAFC_ERR_NONE) {
+            int bumped = p->producer_id >= 0;
             p->producer_id = m.producer_id;
             p->producer_epoch = m.producer_epoch;
             p->pid_state = 2;
+            if (bumped)
+                reset_sequences(p);
             kafc__log(&p->client->log, KAFC_LOG_DEBUG, "eos", "producer id %lld epoch %d",
                       (long long)m.producer_id, m.producer_epoch);
             return;
@@ -130,6 +140,26 @@ static void pid_done(kafc__request_t *req, kafc_err_t err, kafc__rbuf_t *body)
         atomic_store(&p->fatal_err, err == KAFC_ERR__UNSUPPORTED_VERSION ? err : KAFC_ERR__FATAL);
         kafc__log(&p->client->log, KAFC_LOG_ERR, "producer", "fatal: %s", p->fatal_str);
     }
+}
+
+/* After an epoch bump every partition starts again at sequence 0; batches
+ * not yet acknowledged get new sequences when next sent. I/O thread. */
+static void reset_sequences(kafc_producer_t *p)
+{
+    p->bump_pending = 0;
+    kafc__mutex_lock(&p->topics_lock);
+    for (kafc__ptopic_t *t = p->topics; t; t = t->next)
+        for (int32_t i = 0; i < t->npartitions; i++) {
+            kafc__ppart_t *part = &t->parts[i];
+            kafc__mutex_lock(&part->lock);
+            part->next_sequence = 0;
+            for (kafc__pbatch_t *b = part->head; b; b = b->next)
+                b->base_sequence = -1;
+            kafc__mutex_unlock(&part->lock);
+        }
+    kafc__mutex_unlock(&p->topics_lock);
+    kafc__log(&p->client->log, KAFC_LOG_NOTICE, "eos",
+              "producer epoch bumped to %d: sequence numbers start again", p->producer_epoch);
 }
 
 static void ask_pid(kafc_producer_t *p)
@@ -242,10 +272,23 @@ static int64_t backoff_for(kafc_producer_t *p, int attempts)
 }
 
 /* The outcome of one batch. */
+/* True when a batch of b's partition created before b waits for a retry:
+ * b's OUT_OF_ORDER_SEQUENCE_NUMBER is then just the consequence. */
+static int earlier_batch_retrying(kafc__pbatch_t *b)
+{
+    int found = 0;
+    kafc__mutex_lock(&b->part->lock);
+    for (kafc__pbatch_t *q = b->part->head; q && !found; q = q->next)
+        found = q->sent_once && q->order < b->order;
+    kafc__mutex_unlock(&b->part->lock);
+    return found;
+}
+
 static void batch_result(kafc_producer_t *p, kafc__pbatch_t *b, kafc_err_t err, int64_t base_offset,
                          int64_t log_append_time)
 {
     b->part->inflight--;
+    p->inflight_total--;
     if (err == KAFC_ERR_NONE || err == KAFC_ERR_DUPLICATE_SEQUENCE_NUMBER) {
         kafc__producer_report(p, b, KAFC_ERR_NONE, p->acks == 0 ? -1 : base_offset, log_append_time,
                               p->acks == 0 ? KAFC_POSSIBLY_PERSISTED : KAFC_PERSISTED);
@@ -274,6 +317,22 @@ static void batch_result(kafc_producer_t *p, kafc__pbatch_t *b, kafc_err_t err, 
             return;
         }
     }
+    if (p->idempotent && err == KAFC_ERR_UNKNOWN_PRODUCER_ID) {
+        /* The broker forgot us (log truncated): KIP-360 epoch bump, then
+         * the batch goes again with new sequences. */
+        p->bump_pending = 1;
+        err = KAFC_ERR__TRANSPORT; /* retry it below */
+    } else if (p->idempotent && err == KAFC_ERR_OUT_OF_ORDER_SEQUENCE_NUMBER &&
+               !earlier_batch_retrying(b)) {
+        /* A gap nobody explains: this batch fails (as in Java); the epoch
+         * is bumped so later batches can go on with fresh sequences. */
+        p->bump_pending = 1;
+        kafc__log(&p->client->log, KAFC_LOG_WARNING, "eos",
+                  "%s [%d]: out-of-order sequence %d: failing the batch, bumping the epoch",
+                  b->part->topic->name, b->part->id, b->base_sequence);
+        kafc__producer_report(p, b, err, -1, -1, KAFC_NOT_PERSISTED);
+        return;
+    }
     int retriable = kafc__err_retriable(err) || err == KAFC_ERR__TRANSPORT ||
                     err == KAFC_ERR__TIMED_OUT ||
                     (p->idempotent && err == KAFC_ERR_OUT_OF_ORDER_SEQUENCE_NUMBER);
@@ -300,6 +359,7 @@ static void produce_done(kafc__request_t *req, kafc_err_t err, kafc__rbuf_t *bod
         /* The batch memory was borrowed by the request until now. */
         for (int i = 0; i < r->n; i++) {
             r->batches[i]->part->inflight--;
+            p->inflight_total--;
             kafc__producer_report(p, r->batches[i], KAFC_ERR__PURGE_INFLIGHT, -1, -1,
                                   KAFC_POSSIBLY_PERSISTED);
         }
@@ -308,6 +368,7 @@ static void produce_done(kafc__request_t *req, kafc_err_t err, kafc__rbuf_t *bod
     if (err == KAFC_ERR__DESTROY) {
         for (int i = 0; i < r->n; i++) {
             r->batches[i]->part->inflight--;
+            p->inflight_total--;
             kafc__producer_report(p, r->batches[i], KAFC_ERR__DESTROY, -1, -1,
                                   KAFC_POSSIBLY_PERSISTED);
         }
@@ -358,8 +419,17 @@ out:
 /* Readies b's wire bytes: close (compress) and producer fields. */
 static kafc_err_t seal(kafc_producer_t *p, kafc__pbatch_t *b)
 {
-    if (b->wire)
-        return KAFC_ERR_NONE; /* a retry: same bytes, same sequence */
+    if (b->wire) {
+        /* A retry: same bytes and sequence, unless an epoch bump reset the
+         * sequences: then new producer fields (the CRC is recomputed). */
+        if (p->idempotent && b->base_sequence < 0) {
+            b->base_sequence = b->part->next_sequence;
+            b->part->next_sequence += b->nmsgs;
+            return kafc__batch_set_producer(b->wire, b->wire_len, p->producer_id, p->producer_epoch,
+                                            b->base_sequence);
+        }
+        return KAFC_ERR_NONE;
+    }
     if (p->idempotent) {
         if (b->base_sequence < 0) {
             b->base_sequence = b->part->next_sequence;
@@ -419,6 +489,7 @@ static void send_request(kafc_producer_t *p, broker_batches_t *bb)
         free(r);
         for (int i = 0; i < bb->n; i++) {
             bb->v[i]->part->inflight++; /* batch_result decrements */
+            p->inflight_total++;
             batch_result(p, bb->v[i], KAFC_ERR__TRANSPORT, -1, -1);
         }
         free(bb->v);
@@ -434,6 +505,7 @@ static void send_request(kafc_producer_t *p, broker_batches_t *bb)
         bb->v[i]->part->inflight++;
         bb->v[i]->sent_once = 1;
     }
+    p->inflight_total += bb->n;
     inflight_link(p, r);
     kafc__netclient_send(&br->nc, req);
 }
@@ -513,7 +585,7 @@ static int64_t drain(kafc_producer_t *p)
                     kafc__netclient_connect(&br->nc);
                     break;
                 }
-                if (p->idempotent && p->pid_state != 2)
+                if (p->idempotent && (p->pid_state != 2 || p->bump_pending))
                     break;
                 /* One request per broker per scan, bounded by max.request.size. */
                 int k;
@@ -555,6 +627,9 @@ static int64_t drain(kafc_producer_t *p)
             kafc__mutex_unlock(&part->lock);
             while (expired) {
                 kafc__pbatch_t *n = expired->next;
+                /* A sent batch given up leaves a sequence gap (KIP-360). */
+                if (p->idempotent && expired->sent_once)
+                    p->bump_pending = 1;
                 kafc_err_t e =
                     purge & KAFC_PURGE_QUEUE ? KAFC_ERR__PURGE_QUEUE : KAFC_ERR__MSG_TIMED_OUT;
                 kafc__producer_report(p, expired, e, -1, -1,
@@ -595,6 +670,8 @@ void kafc__sender_loop(kafc_client_t *c, void *arg)
         kafc__producer_metadata_update(p);
     }
     ask_metadata(p);
+    if (p->idempotent && p->bump_pending && p->pid_state == 2 && p->inflight_total == 0)
+        p->pid_state = 0; /* bump now: nothing of the old epoch in flight */
     if (p->idempotent && p->pid_state == 0 && !atomic_load(&p->fatal_err))
         ask_pid(p);
     int64_t due = drain(p);
