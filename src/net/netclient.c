@@ -290,7 +290,7 @@ static void went_down(kafc__netclient_t *nc, kafc_err_t err, const char *reason)
         for (kafc__netbuf_t *nb = unsent; nb; nb = nb->next)
             if (nb == &r->nb)
                 was_unsent = 1;
-        if (was_unsent && r->api_key != API_VERSIONS) {
+        if (was_unsent && r->api_key != API_VERSIONS && !r->fail_unsent_on_down) {
             kafc__wbuf_free(&r->frame);
             kafc__netbuf_free(&r->nb);
             kafc__netbuf_init(&r->nb);
@@ -315,6 +315,24 @@ static void went_down(kafc__netclient_t *nc, kafc_err_t err, const char *reason)
         nc->pending_head = resend_head;
         if (!nc->pending_tail)
             nc->pending_tail = resend_tail;
+    }
+    /* Pending requests that must not outlive this connection fail too. */
+    for (kafc__request_t **pp = &nc->pending_head, *prev = NULL; *pp;) {
+        kafc__request_t *r = *pp;
+        if (!r->fail_unsent_on_down) {
+            prev = r;
+            pp = &r->next;
+            continue;
+        }
+        *pp = r->next;
+        if (nc->pending_tail == r)
+            nc->pending_tail = prev;
+        r->next = NULL;
+        if (fail_tail)
+            fail_tail->next = r;
+        else
+            fail_head = r;
+        fail_tail = r;
     }
     nc->apiv_req = NULL;
 

@@ -59,6 +59,10 @@ struct kafc__request {
     int16_t min_version, max_version; /* the caller's acceptable range */
     int32_t corrid;
     int no_response;          /* e.g. Produce with acks=0 */
+    int fail_unsent_on_down;  /* on connection loss, complete even unsent ones
+                                 (KAFC_ERR__TRANSPORT) instead of keeping them
+                                 for the next connection: the owner requeues
+                                 (the producer, to keep its order) */
     int64_t send_deadline_ms; /* fail if not sent by then (INT64_MAX: never) */
     int64_t timeout_ms;       /* in flight: request.timeout.ms from sending */
     int64_t sent_ms;

@@ -71,8 +71,9 @@ struct kafc__ppart {
     uint64_t next_order; /* under lock: the next batch's order */
     /* I/O thread only: */
     int32_t leader;
-    int inflight;          /* batches of this partition in flight */
-    int32_t next_sequence; /* idempotence */
+    int inflight;                /* batches of this partition in flight */
+    uint64_t inflight_orders[8]; /* their creation orders (<= 5 in flight) */
+    int32_t next_sequence;       /* idempotence */
 };
 
 struct kafc__ptopic {

@@ -272,23 +272,51 @@ static int64_t backoff_for(kafc_producer_t *p, int attempts)
 }
 
 /* The outcome of one batch. */
-/* True when a batch of b's partition created before b waits for a retry:
- * b's OUT_OF_ORDER_SEQUENCE_NUMBER is then just the consequence. */
-static int earlier_batch_retrying(kafc__pbatch_t *b)
+/* In-flight bookkeeping per partition (I/O thread only). */
+static void inflight_add(kafc_producer_t *p, kafc__pbatch_t *b)
 {
+    kafc__ppart_t *part = b->part;
+    if (part->inflight < (int)(sizeof(part->inflight_orders) / sizeof(part->inflight_orders[0])))
+        part->inflight_orders[part->inflight] = b->order;
+    part->inflight++;
+    p->inflight_total++;
+}
+
+static void inflight_del(kafc_producer_t *p, kafc__pbatch_t *b)
+{
+    kafc__ppart_t *part = b->part;
+    int n = part->inflight < 8 ? part->inflight : 8;
+    for (int i = 0; i < n; i++)
+        if (part->inflight_orders[i] == b->order) {
+            part->inflight_orders[i] = part->inflight_orders[n - 1];
+            break;
+        }
+    part->inflight--;
+    p->inflight_total--;
+}
+
+/* True when a batch of b's partition created before b is not acknowledged
+ * yet (waiting for a retry, or in flight again): b's
+ * OUT_OF_ORDER_SEQUENCE_NUMBER is then just the consequence of that gap. */
+static int earlier_batch_pending(kafc__pbatch_t *b)
+{
+    kafc__ppart_t *part = b->part;
+    int n = part->inflight < 8 ? part->inflight : 8;
+    for (int i = 0; i < n; i++)
+        if (part->inflight_orders[i] < b->order)
+            return 1;
     int found = 0;
-    kafc__mutex_lock(&b->part->lock);
-    for (kafc__pbatch_t *q = b->part->head; q && !found; q = q->next)
+    kafc__mutex_lock(&part->lock);
+    for (kafc__pbatch_t *q = part->head; q && !found; q = q->next)
         found = q->sent_once && q->order < b->order;
-    kafc__mutex_unlock(&b->part->lock);
+    kafc__mutex_unlock(&part->lock);
     return found;
 }
 
 static void batch_result(kafc_producer_t *p, kafc__pbatch_t *b, kafc_err_t err, int64_t base_offset,
                          int64_t log_append_time)
 {
-    b->part->inflight--;
-    p->inflight_total--;
+    inflight_del(p, b);
     if (err == KAFC_ERR_NONE || err == KAFC_ERR_DUPLICATE_SEQUENCE_NUMBER) {
         kafc__producer_report(p, b, KAFC_ERR_NONE, p->acks == 0 ? -1 : base_offset, log_append_time,
                               p->acks == 0 ? KAFC_POSSIBLY_PERSISTED : KAFC_PERSISTED);
@@ -323,7 +351,7 @@ static void batch_result(kafc_producer_t *p, kafc__pbatch_t *b, kafc_err_t err, 
         p->bump_pending = 1;
         err = KAFC_ERR__TRANSPORT; /* retry it below */
     } else if (p->idempotent && err == KAFC_ERR_OUT_OF_ORDER_SEQUENCE_NUMBER &&
-               !earlier_batch_retrying(b)) {
+               !earlier_batch_pending(b)) {
         /* A gap nobody explains: this batch fails (as in Java); the epoch
          * is bumped so later batches can go on with fresh sequences. */
         p->bump_pending = 1;
@@ -336,7 +364,7 @@ static void batch_result(kafc_producer_t *p, kafc__pbatch_t *b, kafc_err_t err, 
     int retriable = kafc__err_retriable(err) || err == KAFC_ERR__TRANSPORT ||
                     err == KAFC_ERR__TIMED_OUT ||
                     (p->idempotent && err == KAFC_ERR_OUT_OF_ORDER_SEQUENCE_NUMBER);
-    if (retriable && b->attempts <= p->retries && now_ms(p) < b->deadline_ms &&
+    if (retriable && b->attempts < p->retries && now_ms(p) < b->deadline_ms &&
         !atomic_load(&p->destroying)) {
         b->attempts++;
         requeue(p, b, backoff_for(p, b->attempts));
@@ -358,8 +386,7 @@ static void produce_done(kafc__request_t *req, kafc_err_t err, kafc__rbuf_t *bod
     if (r->purged) {
         /* The batch memory was borrowed by the request until now. */
         for (int i = 0; i < r->n; i++) {
-            r->batches[i]->part->inflight--;
-            p->inflight_total--;
+            inflight_del(p, r->batches[i]);
             kafc__producer_report(p, r->batches[i], KAFC_ERR__PURGE_INFLIGHT, -1, -1,
                                   KAFC_POSSIBLY_PERSISTED);
         }
@@ -367,8 +394,7 @@ static void produce_done(kafc__request_t *req, kafc_err_t err, kafc__rbuf_t *bod
     }
     if (err == KAFC_ERR__DESTROY) {
         for (int i = 0; i < r->n; i++) {
-            r->batches[i]->part->inflight--;
-            p->inflight_total--;
+            inflight_del(p, r->batches[i]);
             kafc__producer_report(p, r->batches[i], KAFC_ERR__DESTROY, -1, -1,
                                   KAFC_POSSIBLY_PERSISTED);
         }
@@ -488,8 +514,7 @@ static void send_request(kafc_producer_t *p, broker_batches_t *bb)
     if (!br || !req) {
         free(r);
         for (int i = 0; i < bb->n; i++) {
-            bb->v[i]->part->inflight++; /* batch_result decrements */
-            p->inflight_total++;
+            inflight_add(p, bb->v[i]); /* batch_result removes it */
             batch_result(p, bb->v[i], KAFC_ERR__TRANSPORT, -1, -1);
         }
         free(bb->v);
@@ -501,11 +526,11 @@ static void send_request(kafc_producer_t *p, broker_batches_t *bb)
     r->batches = bb->v;
     r->n = bb->n;
     req->no_response = p->acks == 0;
+    req->fail_unsent_on_down = 1; /* requeued by the producer, in order */
     for (int i = 0; i < bb->n; i++) {
-        bb->v[i]->part->inflight++;
+        inflight_add(p, bb->v[i]);
         bb->v[i]->sent_once = 1;
     }
-    p->inflight_total += bb->n;
     inflight_link(p, r);
     kafc__netclient_send(&br->nc, req);
 }
