@@ -76,7 +76,8 @@ KAFC_EXTERN kafc_producer_t *kafc_producer_new(const kafc_conf_t *conf, char *er
  * follow), or, with nothing accepted and nothing taken:
  *   KAFC_ERR__INVALID_ARG         NULL/empty topic, partition < -1.
  *   KAFC_ERR__UNKNOWN_PARTITION   partition beyond the topic's count.
- *   KAFC_ERR__UNKNOWN_TOPIC       the topic does not exist (once known).
+ *   KAFC_ERR_UNKNOWN_TOPIC_OR_PARTITION  the cluster says the topic does
+ *                                 not exist (and does not create it).
  *   KAFC_ERR__MSG_SIZE_TOO_LARGE  the record exceeds message.max.bytes /
  *                                 max.request.size.
  *   KAFC_ERR__QUEUE_FULL          buffer.memory is used up and max.block.ms

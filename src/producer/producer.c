@@ -221,7 +221,7 @@ static kafc__ptopic_t *topic_get(kafc_producer_t *p, const char *name, int64_t d
     }
     kafc_err_t err = KAFC_ERR_NONE;
     if (t->npartitions <= 0)
-        err = t->err == KAFC_ERR_UNKNOWN_TOPIC_OR_PARTITION ? KAFC_ERR__UNKNOWN_TOPIC
+        err = t->err == KAFC_ERR_UNKNOWN_TOPIC_OR_PARTITION ? KAFC_ERR_UNKNOWN_TOPIC_OR_PARTITION
               : t->err                                      ? t->err
               : atomic_load(&p->destroying)                 ? KAFC_ERR__DESTROY
                                                             : KAFC_ERR__TIMED_OUT;
