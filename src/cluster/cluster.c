@@ -207,56 +207,66 @@ static void waiter_free(kafc__md_waiter_t *w)
     free(w);
 }
 
-/* Completes waiters satisfied by a fresh answer (for all topics, or naming
- * each of theirs). */
-static void complete_waiters(kafc__cluster_t *cl, int answered_all)
+/* Unlinks the waiters for which match() is true; returns them as a list. */
+static kafc__md_waiter_t *take_waiters(kafc__cluster_t *cl,
+                                       int (*match)(kafc__cluster_t *, kafc__md_waiter_t *, void *),
+                                       void *ctx)
 {
-    kafc__md_waiter_t **pp = &cl->waiters, *done = NULL;
+    kafc__md_waiter_t **pp = &cl->waiters, *taken = NULL;
     while (*pp) {
         kafc__md_waiter_t *w = *pp;
-        int ok = answered_all;
-        if (!ok && w->topics) {
-            ok = 1;
-            for (size_t i = 0; i < w->ntopics && ok; i++)
-                ok = kafc__md_topic(&cl->md, w->topics[i]) != NULL;
-        }
-        if (ok) {
+        if (match(cl, w, ctx)) {
             *pp = w->next;
-            w->next = done;
-            done = w;
+            w->next = taken;
+            taken = w;
         } else {
             pp = &w->next;
         }
     }
-    while (done) {
-        kafc__md_waiter_t *next = done->next;
-        done->cb(done->arg, KAFC_ERR_NONE, NULL, &cl->md);
-        waiter_free(done);
-        done = next;
+    return taken;
+}
+
+/* Calls back and frees every waiter of list. */
+static void finish_waiters(kafc__md_waiter_t *list, kafc_err_t err, const char *errstr,
+                           const kafc__md_t *md)
+{
+    while (list) {
+        kafc__md_waiter_t *next = list->next;
+        list->cb(list->arg, err, errstr, md);
+        waiter_free(list);
+        list = next;
     }
+}
+
+/* Satisfied by a fresh answer: for all topics, or naming each of theirs. */
+static int answered(kafc__cluster_t *cl, kafc__md_waiter_t *w, void *ctx)
+{
+    if (*(int *)ctx)
+        return 1;
+    if (!w->topics)
+        return 0;
+    for (size_t i = 0; i < w->ntopics; i++)
+        if (!kafc__md_topic(&cl->md, w->topics[i]))
+            return 0;
+    return 1;
+}
+
+static int expired_or_all(kafc__cluster_t *cl, kafc__md_waiter_t *w, void *ctx)
+{
+    return !ctx || w->deadline_ms <= *(int64_t *)ctx;
+}
+
+static void complete_waiters(kafc__cluster_t *cl, int answered_all)
+{
+    finish_waiters(take_waiters(cl, answered, &answered_all), KAFC_ERR_NONE, NULL, &cl->md);
     arm_waiter_timer(cl);
 }
 
+/* Fails the waiters past their deadline (only_expired) or all of them. */
 static void fail_waiters(kafc__cluster_t *cl, int only_expired, kafc_err_t err, const char *errstr)
 {
     int64_t now = kafc__clock_ms();
-    kafc__md_waiter_t **pp = &cl->waiters, *done = NULL;
-    while (*pp) {
-        kafc__md_waiter_t *w = *pp;
-        if (!only_expired || w->deadline_ms <= now) {
-            *pp = w->next;
-            w->next = done;
-            done = w;
-        } else {
-            pp = &w->next;
-        }
-    }
-    while (done) {
-        kafc__md_waiter_t *next = done->next;
-        done->cb(done->arg, err, errstr, NULL);
-        waiter_free(done);
-        done = next;
-    }
+    finish_waiters(take_waiters(cl, expired_or_all, only_expired ? &now : NULL), err, errstr, NULL);
 }
 
 static void on_waiter_timer(void *arg)
