@@ -67,8 +67,7 @@ KAFC_EXTERN int32_t kafc_message_partition(const kafc_message_t *msg);
 /* The offset in the partition, -1 when unknown (not persisted, acks=0). */
 KAFC_EXTERN int64_t kafc_message_offset(const kafc_message_t *msg);
 /* Milliseconds since the epoch; *typep (may be NULL) says which kind. */
-KAFC_EXTERN int64_t kafc_message_timestamp(const kafc_message_t *msg,
-                                           kafc_timestamp_type_t *typep);
+KAFC_EXTERN int64_t kafc_message_timestamp(const kafc_message_t *msg, kafc_timestamp_type_t *typep);
 /* Key and value; NULL for a null key/value (*lenp is then 0). lenp may be NULL. */
 KAFC_EXTERN const void *kafc_message_key(const kafc_message_t *msg, size_t *lenp);
 KAFC_EXTERN const void *kafc_message_value(const kafc_message_t *msg, size_t *lenp);

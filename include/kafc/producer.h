@@ -25,8 +25,9 @@ typedef struct kafc_producer_s kafc_producer_t;
 
 /* kafc_produce() flags: what happens to the key and value buffers. */
 #define KAFC_MSG_F_COPY 0x0 /* copied during the call; the caller keeps them */
-#define KAFC_MSG_F_FREE 0x1 /* taken: kafc free()s them once they are encoded
-                               (on success; on failure the caller keeps them) */
+#define KAFC_MSG_F_FREE                                                                            \
+    0x1 /* taken: kafc free()s them once they are encoded                                          \
+           (on success; on failure the caller keeps them) */
 
 /* The delivery report callback: called exactly once per message accepted by
  * kafc_produce(), from kafc_producer_poll()/flush() on the calling thread.
@@ -129,9 +130,10 @@ KAFC_EXTERN kafc_err_t kafc_producer_flush(kafc_producer_t *producer, int timeou
 KAFC_EXTERN int64_t kafc_producer_outstanding(kafc_producer_t *producer);
 
 /* What kafc_producer_purge() drops. */
-#define KAFC_PURGE_QUEUE 0x1    /* messages not yet sent: KAFC_ERR__PURGE_QUEUE */
-#define KAFC_PURGE_INFLIGHT 0x2 /* messages sent, awaiting a response:
-                                   KAFC_ERR__PURGE_INFLIGHT (possibly persisted) */
+#define KAFC_PURGE_QUEUE 0x1 /* messages not yet sent: KAFC_ERR__PURGE_QUEUE */
+#define KAFC_PURGE_INFLIGHT                                                                        \
+    0x2 /* messages sent, awaiting a response:                                                     \
+           KAFC_ERR__PURGE_INFLIGHT (possibly persisted) */
 
 /* Fails the selected messages; their reports are served by the next poll.
  * Returns KAFC_ERR__INVALID_ARG for unknown flags. Any thread. */

@@ -235,8 +235,8 @@ void kafc__proto_get_string_array(kafc__rbuf_t *r, kafc__arena_t *a, kafc__strin
 {
     int32_t i;
 
-    out->items = kafc__proto_get_array(r, a, flex, nullable, flex ? 1 : 2, sizeof(*out->items),
-                                       &out->count);
+    out->items =
+        kafc__proto_get_array(r, a, flex, nullable, flex ? 1 : 2, sizeof(*out->items), &out->count);
     for (i = 0; i < out->count; i++)
         kafc__proto_get_string(r, &out->items[i], flex, 0);
 }

@@ -65,10 +65,10 @@ typedef struct kafc__string_array {
  * them all and finds them by api key. m points to the message's struct
  * (size bytes); the functions are the message's init/encode/decode. */
 typedef struct kafc__proto_codec {
-    const char *name;         /* "MetadataResponse" */
-    int16_t api_key;          /* -1: a header or consumer protocol data */
-    int16_t is_response;      /* 1 for responses and ResponseHeader */
-    int16_t min_version;      /* validVersions of the schema */
+    const char *name;    /* "MetadataResponse" */
+    int16_t api_key;     /* -1: a header or consumer protocol data */
+    int16_t is_response; /* 1 for responses and ResponseHeader */
+    int16_t min_version; /* validVersions of the schema */
     int16_t max_version;
     int16_t flexible_version; /* first flexible version, or -1 */
     size_t size;              /* sizeof the message struct */

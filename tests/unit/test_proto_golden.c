@@ -43,9 +43,9 @@ static void header(kafc__wbuf_t *w, int16_t api_key, int16_t version, int32_t co
     h.request_api_version = version;
     h.correlation_id = corr;
     h.client_id = kafc__proto_str("kafc");
-    cr_assert_eq(kafc__request_header_encode(&h, kafc__proto_request_header_version(api_key, version),
-                                             w),
-                 KAFC_ERR_NONE);
+    cr_assert_eq(
+        kafc__request_header_encode(&h, kafc__proto_request_header_version(api_key, version), w),
+        KAFC_ERR_NONE);
 }
 
 /* Decodes len bytes (copied to a buffer of exactly that size, so ASan sees
@@ -77,11 +77,11 @@ Test(proto_golden, api_versions_v3_request)
 {
     static const uint8_t exp[] = {
         /* request header v2 */
-        0x00, 0x12,                   /* api key 18 */
-        0x00, 0x03,                   /* api version 3 */
-        0x00, 0x00, 0x00, 0x01,       /* correlation id 1 */
+        0x00, 0x12,                     /* api key 18 */
+        0x00, 0x03,                     /* api version 3 */
+        0x00, 0x00, 0x00, 0x01,         /* correlation id 1 */
         0x00, 0x04, 'k', 'a', 'f', 'c', /* client id: classic STRING even in v2 */
-        0x00,                         /* header tag buffer: no tags */
+        0x00,                           /* header tag buffer: no tags */
         /* ApiVersionsRequest v3 */
         0x05, 'k', 'a', 'f', 'c',      /* client software name: compact, len+1 */
         0x06, '0', '.', '1', '.', '0', /* client software version */
@@ -172,15 +172,14 @@ Test(proto_golden, produce_v3_request)
     cr_assert_eq(kafc__rbuf_remaining(&r), 0);
     cr_assert_eq(m.topic_data.count, 1);
     cr_assert_eq(m.topic_data.items[0].partition_data.count, 1);
-    cr_assert_eq(m.topic_data.items[0].partition_data.items[0].records.ptr,
-                 w.data + sizeof(head));
+    cr_assert_eq(m.topic_data.items[0].partition_data.items[0].records.ptr, w.data + sizeof(head));
     cr_assert_eq(m.topic_data.items[0].partition_data.items[0].records.len, 70);
     kafc__arena_destroy(&a);
 
     /* Truncating the records makes the length run past the end. */
-    cr_assert_eq(decode_exact(kafc__proto_request_codec(KAFC__API_PRODUCE), 3, w.data + 14,
-                              w.len - 14 - 1),
-                 KAFC_ERR__BUF_UNDERFLOW);
+    cr_assert_eq(
+        decode_exact(kafc__proto_request_codec(KAFC__API_PRODUCE), 3, w.data + 14, w.len - 14 - 1),
+        KAFC_ERR__BUF_UNDERFLOW);
     kafc__wbuf_free(&w);
 }
 
@@ -221,29 +220,29 @@ Test(proto_golden, find_coordinator_v4_request)
 /* Assembled from the spec; identical to kafka-python's encoding of the same
  * MetadataResponse v1. */
 static const uint8_t metadata_v1[] = {
-    0x00, 0x00, 0x00, 0x02,             /* 2 brokers */
-    0x00, 0x00, 0x00, 0x01,             /* node id 1 */
-    0x00, 0x02, 'b', '1',               /* host "b1" */
-    0x00, 0x00, 0x23, 0x84,             /* port 9092 */
-    0x00, 0x02, 'r', '1',               /* rack "r1" */
-    0x00, 0x00, 0x00, 0x02,             /* node id 2 */
-    0x00, 0x02, 'b', '2',               /* host "b2" */
-    0x00, 0x00, 0x23, 0x85,             /* port 9093 */
-    0xff, 0xff,                         /* rack null */
-    0x00, 0x00, 0x00, 0x01,             /* controller id 1 */
-    0x00, 0x00, 0x00, 0x01,             /* 1 topic */
-    0x00, 0x00,                         /* error 0 */
-    0x00, 0x01, 't',                    /* name "t" */
-    0x00,                               /* is internal: false */
-    0x00, 0x00, 0x00, 0x01,             /* 1 partition */
-    0x00, 0x00,                         /* error 0 */
-    0x00, 0x00, 0x00, 0x00,             /* partition 0 */
-    0x00, 0x00, 0x00, 0x01,             /* leader 1 */
-    0x00, 0x00, 0x00, 0x02,             /* 2 replicas */
-    0x00, 0x00, 0x00, 0x01,             /*   1 */
-    0x00, 0x00, 0x00, 0x02,             /*   2 */
-    0x00, 0x00, 0x00, 0x01,             /* 1 isr */
-    0x00, 0x00, 0x00, 0x01,             /*   1 */
+    0x00, 0x00, 0x00, 0x02, /* 2 brokers */
+    0x00, 0x00, 0x00, 0x01, /* node id 1 */
+    0x00, 0x02, 'b',  '1',  /* host "b1" */
+    0x00, 0x00, 0x23, 0x84, /* port 9092 */
+    0x00, 0x02, 'r',  '1',  /* rack "r1" */
+    0x00, 0x00, 0x00, 0x02, /* node id 2 */
+    0x00, 0x02, 'b',  '2',  /* host "b2" */
+    0x00, 0x00, 0x23, 0x85, /* port 9093 */
+    0xff, 0xff,             /* rack null */
+    0x00, 0x00, 0x00, 0x01, /* controller id 1 */
+    0x00, 0x00, 0x00, 0x01, /* 1 topic */
+    0x00, 0x00,             /* error 0 */
+    0x00, 0x01, 't',        /* name "t" */
+    0x00,                   /* is internal: false */
+    0x00, 0x00, 0x00, 0x01, /* 1 partition */
+    0x00, 0x00,             /* error 0 */
+    0x00, 0x00, 0x00, 0x00, /* partition 0 */
+    0x00, 0x00, 0x00, 0x01, /* leader 1 */
+    0x00, 0x00, 0x00, 0x02, /* 2 replicas */
+    0x00, 0x00, 0x00, 0x01, /*   1 */
+    0x00, 0x00, 0x00, 0x02, /*   2 */
+    0x00, 0x00, 0x00, 0x01, /* 1 isr */
+    0x00, 0x00, 0x00, 0x01, /*   1 */
 };
 
 Test(proto_golden, metadata_v1_response)
@@ -305,9 +304,9 @@ Test(proto_golden, find_coordinator_v4_response)
     static const uint8_t in[] = {
         0x00, 0x00, 0x00, 0x00, /* throttle 0 */
         0x02,                   /* 1 coordinator */
-        0x04, 'g', 'r', 'p',    /* key "grp" */
+        0x04, 'g',  'r',  'p',  /* key "grp" */
         0x00, 0x00, 0x00, 0x01, /* node 1 */
-        0x03, 'b', '1',         /* host "b1" */
+        0x03, 'b',  '1',        /* host "b1" */
         0x00, 0x00, 0x23, 0x84, /* port 9092 */
         0x00, 0x0f,             /* error 15: COORDINATOR_NOT_AVAILABLE */
         0x01,                   /* error message: "" (empty, not null) */
@@ -336,23 +335,23 @@ Test(proto_golden, find_coordinator_v4_response)
 /* ApiVersions v3 response: a known tag (1, FinalizedFeaturesEpoch) and an
  * unknown one (9). */
 static const uint8_t apiv_tags[] = {
-    0x00, 0x00,                   /* error 0 */
-    0x02,                         /* 1 api key */
-    0x00, 0x12, 0x00, 0x00, 0x00, 0x04, /* ApiVersions 0..4 */
-    0x00,                         /* element tags */
-    0x00, 0x00, 0x00, 0x00,       /* throttle 0 */
-    0x02,                         /* 2 tagged fields */
-    0x01, 0x08,                   /* tag 1, 8 bytes: */
+    0x00, 0x00,                                     /* error 0 */
+    0x02,                                           /* 1 api key */
+    0x00, 0x12, 0x00, 0x00, 0x00, 0x04,             /* ApiVersions 0..4 */
+    0x00,                                           /* element tags */
+    0x00, 0x00, 0x00, 0x00,                         /* throttle 0 */
+    0x02,                                           /* 2 tagged fields */
+    0x01, 0x08,                                     /* tag 1, 8 bytes: */
     0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x05, /* finalized features epoch 5 */
-    0x09, 0x03, 'x', 'y', 'z',    /* tag 9, 3 bytes: unknown, skipped */
+    0x09, 0x03, 'x',  'y',  'z',                    /* tag 9, 3 bytes: unknown, skipped */
 };
 
 Test(proto_golden, tagged_fields_known_kept_unknown_skipped)
 {
     /* What kafc writes back: the known tag only. */
     static const uint8_t reenc[] = {
-        0x00, 0x00, 0x02, 0x00, 0x12, 0x00, 0x00, 0x00, 0x04, 0x00, 0x00, 0x00, 0x00, 0x00,
-        0x01,                                                 /* 1 tagged field */
+        0x00, 0x00, 0x02, 0x00, 0x12, 0x00, 0x00, 0x00, 0x04, 0x00,
+        0x00, 0x00, 0x00, 0x00, 0x01, /* 1 tagged field */
         0x01, 0x08, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x05,
     };
     kafc__api_versions_response_t m;
@@ -603,8 +602,8 @@ Test(proto_golden, hostile_array_count)
     /* Enough bytes for 10 partitions of 4 bytes, but they promise 1000. */
     static const uint8_t assign[] = {
         0x00, 0x00, 0x00, 0x01, 0x00, 0x01, 't', 0x00, 0x00, 0x03, 0xe8, /* 1000 partitions */
-        0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-        0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+        0,    0,    0,    0,    0,    0,    0,   0,    0,    0,    0,    0, 0, 0, 0, 0, 0, 0, 0, 0,
+        0,    0,    0,    0,    0,    0,    0,   0,    0,    0,    0,    0, 0, 0, 0, 0, 0, 0, 0, 0,
     };
     const kafc__proto_codec_t *md = kafc__proto_response_codec(KAFC__API_METADATA);
     const kafc__proto_codec_t *ca = &kafc__consumer_protocol_assignment_codec;
@@ -619,17 +618,16 @@ Test(proto_golden, hostile_strings)
         0x00, 0x00, 0x00, 0x01, /* 1 broker */
         0x00, 0x00, 0x00, 0x01, /* node 1 */
         0xff, 0xfb,             /* host length -5 */
-        'h', 'o', 's', 't', 0x00, 0x00, 0x00, 0x01, 0xff, 0xff, 0, 0, 0, 0, 0, 0, 0, 0,
+        'h',  'o',  's',  't',  0x00, 0x00, 0x00, 0x01, 0xff, 0xff, 0, 0, 0, 0, 0, 0, 0, 0,
     };
     static const uint8_t nul[] = {
-        0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x01,
-        0xff, 0xff,             /* host null: not allowed */
-        0x00, 0x00, 0x00, 0x01, 0xff, 0xff, 0, 0, 0, 0, 0, 0, 0, 0,
+        0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x01, 0xff, 0xff, /* host null: not allowed */
+        0x00, 0x00, 0x00, 0x01, 0xff, 0xff, 0,    0,    0,    0,    0, 0, 0, 0,
     };
     static const uint8_t past[] = {
         0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x01,
-        0x10, 0x00, 'h', 'o', 's', 't', /* 4096 bytes promised, 12 there */
-        0, 0, 0, 0, 0, 0, 0, 0,
+        0x10, 0x00, 'h',  'o',  's',  't', /* 4096 bytes promised, 12 there */
+        0,    0,    0,    0,    0,    0,    0,    0,
     };
     /* A compact string of 40000 bytes: length+1 = 40001 = 0xc1 0xb8 0x02. */
     uint8_t huge[4 + 1 + 3 + 40000];
@@ -657,21 +655,20 @@ Test(proto_golden, hostile_varints_and_tags)
         0x01, 0x02,                               /* ...but only 2 */
     };
     static const uint8_t trunc_count[] = {
-        0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x00,
-        0x05, /* 5 tags, none there */
+        0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x00, 0x05, /* 5 tags, none there */
     };
     static const uint8_t huge_count[] = {
-        0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x00,
-        0xff, 0xff, 0xff, 0xff, 0x0f, /* 4294967295 tags */
-        0x07, 0x00,                   /* one empty unknown tag */
+        0x00, 0x00, 0x01, 0x00, 0x00, 0x00,
+        0x00, 0xff, 0xff, 0xff, 0xff, 0x0f, /* 4294967295 tags */
+        0x07, 0x00,                         /* one empty unknown tag */
     };
     static const uint8_t bad_size[] = {
-        0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x00,
-        0x01, 0x03, 0x02, 0x01, 0x00, /* tag 3 (a bool) with 2 bytes */
+        0x00, 0x00, 0x01, 0x00, 0x00, 0x00,
+        0x00, 0x01, 0x03, 0x02, 0x01, 0x00, /* tag 3 (a bool) with 2 bytes */
     };
     static const uint8_t short_size[] = {
         0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x00,
-        0x01, 0x01, 0x04, 0, 0, 0, 5, /* tag 1 (an int64) with 4 bytes */
+        0x01, 0x01, 0x04, 0,    0,    0,    5, /* tag 1 (an int64) with 4 bytes */
     };
     const kafc__proto_codec_t *av = kafc__proto_response_codec(KAFC__API_API_VERSIONS);
     size_t n;
@@ -688,8 +685,7 @@ Test(proto_golden, hostile_varints_and_tags)
     cr_assert_eq(decode_exact(av, 3, apiv_tags, sizeof(apiv_tags)), KAFC_ERR_NONE);
     /* Versions outside validVersions. */
     cr_assert_eq(decode_exact(av, 5, apiv_tags, sizeof(apiv_tags)), KAFC_ERR__UNSUPPORTED_VERSION);
-    cr_assert_eq(decode_exact(av, -1, apiv_tags, sizeof(apiv_tags)),
-                 KAFC_ERR__UNSUPPORTED_VERSION);
+    cr_assert_eq(decode_exact(av, -1, apiv_tags, sizeof(apiv_tags)), KAFC_ERR__UNSUPPORTED_VERSION);
 }
 
 /* ---- apis.h ------------------------------------------------------------- */
