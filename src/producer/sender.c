@@ -501,7 +501,8 @@ static int add_to(broker_batches_t *bb, kafc__pbatch_t *b)
         bb->cap = cap;
     }
     bb->v[bb->n++] = b;
-    bb->bytes += b->wire_len;
+    /* Sealed (compressed) later, outside the locks: count the raw size. */
+    bb->bytes += b->wire ? b->wire_len : kafc__batch_size(&b->b);
     return 0;
 }
 
@@ -520,6 +521,10 @@ static void send_request(kafc_producer_t *p, broker_batches_t *bb)
         free(bb->v);
         return;
     }
+    /* Compression and producer fields, with no lock held: produce() on
+     * other threads is not kept waiting. */
+    for (int i = 0; i < bb->n; i++)
+        seal(p, bb->v[i]);
     qsort(bb->v, (size_t)bb->n, sizeof(*bb->v), cmp_topic);
     r->p = p;
     r->broker = bb->broker;
@@ -633,7 +638,6 @@ static int64_t drain(kafc_producer_t *p)
                 part->nqueued--;
                 b->next = NULL;
                 b->closed = 1;
-                seal(p, b);
                 if (add_to(&per[k], b) < 0) {
                     /* Out of memory: put it back and try later. */
                     b->next = part->head;
