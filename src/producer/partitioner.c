@@ -68,9 +68,12 @@ static int32_t random_below(kafc__partitioner_t *p, int32_t n)
     return (int32_t)(((next_random(p) >> 32) * (uint64_t)n) >> 32);
 }
 
+/* The flags are written by the I/O thread as leaders change, while
+ * producing threads read them: relaxed atomic bytes (any recent value is
+ * fine, torn values are impossible, and the access is well-defined). */
 static int is_available(const uint8_t *available, int32_t i)
 {
-    return !available || available[i];
+    return !available || __atomic_load_n(&available[i], __ATOMIC_RELAXED);
 }
 
 static int any_available(const uint8_t *available, int32_t n)
@@ -120,12 +123,12 @@ static int32_t round_robin(kafc__ptopic_state_t *st, int32_t n, const uint8_t *a
         return (int32_t)(v % (uint32_t)n);
     int32_t navail = 0;
     for (int32_t i = 0; i < n; i++)
-        navail += available[i] != 0;
+        navail += is_available(available, i);
     if (navail == 0)
         return (int32_t)(v % (uint32_t)n);
     int32_t k = (int32_t)(v % (uint32_t)navail);
     for (int32_t i = 0; i < n; i++) {
-        if (available[i] && k-- == 0)
+        if (is_available(available, i) && k-- == 0)
             return i;
     }
     return 0; /* not reached */

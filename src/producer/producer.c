@@ -181,7 +181,8 @@ void kafc__producer_metadata_update(kafc_producer_t *p)
             if (mp->id < 0 || mp->id >= t->npartitions)
                 continue;
             t->parts[mp->id].leader = mp->leader;
-            t->available[mp->id] = mp->leader >= 0;
+            /* Read without the lock by the partitioner: atomic byte. */
+            __atomic_store_n(&t->available[mp->id], (uint8_t)(mp->leader >= 0), __ATOMIC_RELAXED);
         }
     }
     kafc__cond_broadcast(&p->topics_cond);
