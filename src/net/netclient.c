@@ -74,6 +74,46 @@ kafc_err_t kafc__request_add_payload(kafc__request_t *req, kafc__wbuf_t *w, cons
     return KAFC_ERR_NONE;
 }
 
+/* Appends r to the singly linked list (*headp, *tailp). */
+static void list_append(kafc__request_t **headp, kafc__request_t **tailp, kafc__request_t *r)
+{
+    r->next = NULL;
+    if (*tailp)
+        (*tailp)->next = r;
+    else
+        *headp = r;
+    *tailp = r;
+}
+
+/* Moves the pending requests for which match(r, now) is true, in order, to
+ * the end of the list (*headp, *tailp). */
+static void take_pending(kafc__netclient_t *nc, int (*match)(const kafc__request_t *, int64_t),
+                         int64_t now, kafc__request_t **headp, kafc__request_t **tailp)
+{
+    kafc__request_t **pp = &nc->pending_head, *kept = NULL;
+    while (*pp) {
+        kafc__request_t *r = *pp;
+        if (match(r, now)) {
+            *pp = r->next;
+            list_append(headp, tailp, r);
+        } else {
+            kept = r;
+            pp = &r->next;
+        }
+    }
+    nc->pending_tail = kept;
+}
+
+static int bound_to_connection(const kafc__request_t *r, int64_t now)
+{
+    return r->fail_unsent_on_down;
+}
+
+static int past_send_deadline(const kafc__request_t *r, int64_t now)
+{
+    return r->send_deadline_ms <= now;
+}
+
 static void request_free(kafc__request_t *req)
 {
     kafc__wbuf_free(&req->frame);
@@ -155,12 +195,7 @@ static kafc_err_t build_frame(kafc__netclient_t *nc, kafc__request_t *req)
 
 static void inflight_push(kafc__netclient_t *nc, kafc__request_t *req)
 {
-    req->next = NULL;
-    if (nc->inflight_tail)
-        nc->inflight_tail->next = req;
-    else
-        nc->inflight_head = req;
-    nc->inflight_tail = req;
+    list_append(&nc->inflight_head, &nc->inflight_tail, req);
     nc->inflight++;
 }
 
@@ -297,17 +332,9 @@ static void went_down(kafc__netclient_t *nc, kafc_err_t err, const char *reason)
             r->nsegs = 0;
             r->payload_len = 0;
             r->version = -1;
-            if (resend_tail)
-                resend_tail->next = r;
-            else
-                resend_head = r;
-            resend_tail = r;
+            list_append(&resend_head, &resend_tail, r);
         } else {
-            if (fail_tail)
-                fail_tail->next = r;
-            else
-                fail_head = r;
-            fail_tail = r;
+            list_append(&fail_head, &fail_tail, r);
         }
     }
     if (resend_head) {
@@ -317,23 +344,7 @@ static void went_down(kafc__netclient_t *nc, kafc_err_t err, const char *reason)
             nc->pending_tail = resend_tail;
     }
     /* Pending requests that must not outlive this connection fail too. */
-    for (kafc__request_t **pp = &nc->pending_head, *prev = NULL; *pp;) {
-        kafc__request_t *r = *pp;
-        if (!r->fail_unsent_on_down) {
-            prev = r;
-            pp = &r->next;
-            continue;
-        }
-        *pp = r->next;
-        if (nc->pending_tail == r)
-            nc->pending_tail = prev;
-        r->next = NULL;
-        if (fail_tail)
-            fail_tail->next = r;
-        else
-            fail_head = r;
-        fail_tail = r;
-    }
+    take_pending(nc, bound_to_connection, 0, &fail_head, &fail_tail);
     nc->apiv_req = NULL;
 
     kafc__nc_state_t prev = nc->state;
@@ -597,24 +608,8 @@ static void on_timeout_timer(void *arg)
     char reason[200];
 
     /* Unsent requests past their send deadline. */
-    kafc__request_t **pp = &nc->pending_head, *prev = NULL;
     kafc__request_t *expired = NULL, *expired_tail = NULL;
-    while (*pp) {
-        kafc__request_t *r = *pp;
-        if (r->send_deadline_ms <= now) {
-            *pp = r->next;
-            r->next = NULL;
-            if (expired_tail)
-                expired_tail->next = r;
-            else
-                expired = r;
-            expired_tail = r;
-            continue;
-        }
-        prev = r;
-        pp = &r->next;
-    }
-    nc->pending_tail = prev;
+    take_pending(nc, past_send_deadline, now, &expired, &expired_tail);
     if (expired) {
         snprintf(reason, sizeof(reason), "request not sent to %s within its timeout (broker %s)",
                  nc->name, kafc__nc_state_name(nc->state));
@@ -675,12 +670,7 @@ void kafc__netclient_init(kafc__netclient_t *nc, kafc__selector_t *sel, const ka
 
 void kafc__netclient_send(kafc__netclient_t *nc, kafc__request_t *req)
 {
-    req->next = NULL;
-    if (nc->pending_tail)
-        nc->pending_tail->next = req;
-    else
-        nc->pending_head = req;
-    nc->pending_tail = req;
+    list_append(&nc->pending_head, &nc->pending_tail, req);
     nc->closing = 0;
     if (nc->state == KAFC__NC_UP)
         pump(nc);
