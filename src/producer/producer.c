@@ -29,6 +29,34 @@ void kafc__pbatch_free(kafc_producer_t *p, kafc__pbatch_t *b)
     free(b);
 }
 
+/* A new empty batch for part with room for cap bytes, its buffer from the
+ * pool (waiting up to timeout_ms: KAFC_ERR__QUEUE_FULL when memory stays
+ * short). Any thread; no lock held. */
+static kafc_err_t batch_new(kafc_producer_t *p, kafc__ppart_t *part, size_t cap, int timeout_ms,
+                            kafc__pbatch_t **bp)
+{
+    uint8_t *buf = NULL;
+    kafc_err_t err = kafc__bufpool_alloc(&p->pool, cap, timeout_ms, &buf);
+    if (err != KAFC_ERR_NONE)
+        return err;
+    kafc__pbatch_t *b = calloc(1, sizeof(*b));
+    if (!b) {
+        kafc__bufpool_release(&p->pool, buf, cap);
+        return KAFC_ERR__NO_MEMORY;
+    }
+    kafc__batch_opts_t opts;
+    kafc__batch_opts_default(&opts);
+    b->buf = buf;
+    b->cap = cap;
+    b->part = part;
+    b->created_ms = kafc__clock_ms();
+    b->deadline_ms = b->created_ms + p->delivery_timeout_ms;
+    b->base_sequence = -1;
+    kafc__batch_init(&b->b, buf, cap, &opts);
+    *bp = b;
+    return KAFC_ERR_NONE;
+}
+
 /* ---- delivery reports --------------------------------------------------- */
 
 typedef struct dr_event {
@@ -350,24 +378,10 @@ static kafc_err_t append(kafc_producer_t *p, kafc__ptopic_t *t, kafc__ppart_t *p
     /* A new batch: memory first, without holding the partition lock. */
     size_t need = rec_max + KAFC__BATCH_HEADER_SIZE;
     size_t cap = need > (size_t)p->batch_size ? need : (size_t)p->batch_size;
-    uint8_t *buf = NULL;
-    err = kafc__bufpool_alloc(&p->pool, cap, kafc__remaining_ms(deadline), &buf);
+    kafc__pbatch_t *b = NULL;
+    err = batch_new(p, part, cap, kafc__remaining_ms(deadline), &b);
     if (err != KAFC_ERR_NONE)
-        return err == KAFC_ERR__TIMED_OUT ? KAFC_ERR__QUEUE_FULL : err;
-    kafc__pbatch_t *b = calloc(1, sizeof(*b));
-    if (!b) {
-        kafc__bufpool_release(&p->pool, buf, cap);
-        return KAFC_ERR__NO_MEMORY;
-    }
-    b->buf = buf;
-    b->cap = cap;
-    b->part = part;
-    b->created_ms = kafc__clock_ms();
-    b->deadline_ms = b->created_ms + p->delivery_timeout_ms;
-    b->base_sequence = -1;
-    kafc__batch_opts_t opts;
-    kafc__batch_opts_default(&opts);
-    kafc__batch_init(&b->b, buf, cap, &opts);
+        return err;
 
     kafc__mutex_lock(&part->lock);
     /* Another thread may have opened a batch meanwhile: use it if it fits. */
@@ -395,29 +409,6 @@ static kafc_err_t append(kafc_producer_t *p, kafc__ptopic_t *t, kafc__ppart_t *p
 }
 
 /* ---- splitting (MESSAGE_TOO_LARGE) -------------------------------------- */
-
-/* A new empty batch for part with buffer room cap (pool memory, no wait:
- * this runs on the I/O thread). NULL when memory is short right now. */
-static kafc__pbatch_t *batch_new_nowait(kafc_producer_t *p, kafc__ppart_t *part, size_t cap)
-{
-    uint8_t *buf = NULL;
-    if (kafc__bufpool_alloc(&p->pool, cap, 0, &buf) != KAFC_ERR_NONE)
-        return NULL;
-    kafc__pbatch_t *b = calloc(1, sizeof(*b));
-    if (!b) {
-        kafc__bufpool_release(&p->pool, buf, cap);
-        return NULL;
-    }
-    kafc__batch_opts_t opts;
-    kafc__batch_opts_default(&opts);
-    b->buf = buf;
-    b->cap = cap;
-    b->part = part;
-    b->closed = 1;
-    b->base_sequence = -1;
-    kafc__batch_init(&b->b, buf, cap, &opts);
-    return b;
-}
 
 /* Re-encodes messages [from, to) of old into nb. */
 static kafc_err_t refill(kafc__pbatch_t *nb, kafc__pbatch_t *old, int32_t from, int32_t to)
@@ -455,8 +446,10 @@ int kafc__producer_split(kafc_producer_t *p, kafc__pbatch_t *b, kafc__pbatch_t *
     if (b->nmsgs < 2)
         return -1;
     int32_t half = b->nmsgs / 2;
-    kafc__pbatch_t *x = batch_new_nowait(p, b->part, b->cap);
-    kafc__pbatch_t *y = x ? batch_new_nowait(p, b->part, b->cap) : NULL;
+    /* No waiting for memory: this runs on the I/O thread. */
+    kafc__pbatch_t *x = NULL, *y = NULL;
+    if (batch_new(p, b->part, b->cap, 0, &x) == KAFC_ERR_NONE)
+        batch_new(p, b->part, b->cap, 0, &y);
     if (!x || !y || refill(x, b, 0, half) || refill(y, b, half, b->nmsgs)) {
         if (x) {
             x->nmsgs = 0; /* the headers still belong to b */
@@ -471,6 +464,7 @@ int kafc__producer_split(kafc_producer_t *p, kafc__pbatch_t *b, kafc__pbatch_t *
     kafc__pbatch_t *halves[2] = {x, y};
     for (int h = 0; h < 2; h++) {
         kafc__pbatch_t *n = halves[h];
+        n->closed = 1;
         n->order = b->order;
         n->created_ms = b->created_ms;
         n->deadline_ms = b->deadline_ms;
