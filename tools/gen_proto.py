@@ -9,7 +9,7 @@ every API kafc speaks:
   src/proto/gen/consumer_protocol.h/.c  ConsumerProtocolSubscription / Assignment
   src/proto/gen/apis.h/.c          api keys, version ranges, header versions, codec table
   src/proto/gen/all.h              includes all of the above (through proto/proto.h)
-  tests/unit/test_proto_roundtrip.c  round trip of every message at every version
+  tests/unit/test_proto_roundtrip_generated.c  round trip of every message at every version
                                    (its fixed part: tools/proto/test_roundtrip_prelude.c.in)
 
 A message's struct holds the union of its fields over all versions; encode and
@@ -1267,7 +1267,7 @@ int16_t kafc__proto_response_header_version(int16_t api_key, int16_t version)
 
 
 # ---------------------------------------------------------------------------
-# tests/unit/test_proto_roundtrip.c
+# tests/unit/test_proto_roundtrip_generated.c
 
 # The fixed first part of the round-trip test (helpers, the generic runner);
 # @MARK@ becomes the generated-file line.
@@ -1390,8 +1390,8 @@ def main(argv):
                          "else ../shared/kafka-protocol/messages)")
     ap.add_argument("--out", default=os.path.join(ROOT, "src", "proto", "gen"),
                     help="output directory for the codecs (default: src/proto/gen)")
-    ap.add_argument("--test-out", default=os.path.join(ROOT, "tests", "unit", "test_proto_roundtrip.c"),
-                    help="the round-trip test to write (default: tests/unit/test_proto_roundtrip.c)")
+    ap.add_argument("--test-out", default=os.path.join(ROOT, "tests", "unit", "test_proto_roundtrip_generated.c"),
+                    help="the round-trip test to write (default: tests/unit/test_proto_roundtrip_generated.c)")
     ap.add_argument("--all-apis", action="store_true",
                     help="generate every request/response pair in the schema directory (to test the generator)")
     args = ap.parse_args(argv)

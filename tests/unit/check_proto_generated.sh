@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Checks that the generated protocol codecs are up to date: regenerates them
 # into a temporary directory and diffs against the committed src/proto/gen/
-# and tests/unit/test_proto_roundtrip.c. Exits 1, printing the diff, when any
+# and tests/unit/test_proto_roundtrip_generated.c. Exits 1, printing the diff, when any
 # differ (fix: run scripts/gen-proto and commit the result).
 #
 #   check_proto_generated.sh [SCHEMA_DIR]
@@ -16,7 +16,7 @@ root=$(cd "$(dirname "$0")/../.." && pwd)
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
-args=(--out "$tmp/gen" --test-out "$tmp/test_proto_roundtrip.c")
+args=(--out "$tmp/gen" --test-out "$tmp/test_proto_roundtrip_generated.c")
 if [ $# -eq 1 ]; then
   args+=(--schemas "$1")
 fi
@@ -26,14 +26,14 @@ status=0
 if ! diff -ru "$root/src/proto/gen" "$tmp/gen"; then
   status=1
 fi
-if ! diff -u --label "committed tests/unit/test_proto_roundtrip.c" \
-     --label "regenerated tests/unit/test_proto_roundtrip.c" \
-     "$root/tests/unit/test_proto_roundtrip.c" "$tmp/test_proto_roundtrip.c"; then
+if ! diff -u --label "committed tests/unit/test_proto_roundtrip_generated.c" \
+     --label "regenerated tests/unit/test_proto_roundtrip_generated.c" \
+     "$root/tests/unit/test_proto_roundtrip_generated.c" "$tmp/test_proto_roundtrip_generated.c"; then
   status=1
 fi
 if [ $status -ne 0 ]; then
   echo "check_proto_generated: generated protocol code is stale: run scripts/gen-proto and commit the result" >&2
 else
-  echo "check_proto_generated: src/proto/gen and tests/unit/test_proto_roundtrip.c up to date"
+  echo "check_proto_generated: src/proto/gen and tests/unit/test_proto_roundtrip_generated.c up to date"
 fi
 exit $status
