@@ -399,8 +399,9 @@ KAFC_EXTERN kafc_err_t kafc_metadata(kafc_client_t *c, const char *const *topics
     m->timeout_ms = timeout_ms;
     kafc__client_submit(c, &m->op);
 
-    /* The I/O thread answers by the timeout (its own timer), so this wait
-     * is bounded; the slack only covers scheduling. */
+    /* Bounded without a timer here: the I/O thread always answers, by the
+     * request's deadline at the latest (its waiter timer), or with
+     * KAFC_ERR__DESTROY when the client shuts down. */
     kafc__mutex_lock(&m->lock);
     while (!m->done)
         kafc__cond_wait(&m->cond, &m->lock);

@@ -154,9 +154,13 @@ static kafc__ptopic_t *topic_find(kafc_producer_t *p, const char *name)
 
 /* Sizes a topic's partition array (under topics_lock; I/O thread). Only
  * grows: partitions never disappear from under queued batches. */
+/* Sizes a topic's partition array the first time its metadata arrives
+ * (under topics_lock; I/O thread). Partition structs hold locks and are
+ * pointed to by batches, so they never move: later increases of the count
+ * are not taken up (a new producer sees them). */
 static kafc_err_t topic_resize(kafc__ptopic_t *t, int32_t n)
 {
-    if (n <= t->npartitions)
+    if (t->npartitions > 0 || n <= 0)
         return KAFC_ERR_NONE;
     kafc__ppart_t *parts = calloc((size_t)n, sizeof(*parts));
     uint8_t *avail = calloc((size_t)n, 1);
@@ -164,16 +168,6 @@ static kafc_err_t topic_resize(kafc__ptopic_t *t, int32_t n)
         free(parts);
         free(avail);
         return KAFC_ERR__NO_MEMORY;
-    }
-    int32_t old = t->npartitions > 0 ? t->npartitions : 0;
-    if (old) {
-        /* Partition structs hold locks and are pointed to by batches, so
-         * they cannot move: keep the old array's entries where they are by
-         * refusing growth of a topic already in use. (Partition count
-         * increases are picked up by a new producer.) */
-        free(parts);
-        free(avail);
-        return KAFC_ERR_NONE;
     }
     for (int32_t i = 0; i < n; i++) {
         kafc__mutex_init(&parts[i].lock);
