@@ -28,6 +28,8 @@ void kafc__client_push_event(kafc_client_t *c, kafc__event_t *ev)
         c->nlogs++;
     kafc__cond_signal(&c->cond);
     kafc__mutex_unlock(&c->lock);
+    if (c->hooks.on_event)
+        c->hooks.on_event(c, c->hooks.arg);
 }
 
 typedef struct logrec {

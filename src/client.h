@@ -43,6 +43,8 @@ typedef struct kafc__client_hooks {
     void (*on_start)(kafc_client_t *c, void *arg);
     void (*on_loop)(kafc_client_t *c, void *arg);
     void (*on_stop)(kafc_client_t *c, void *arg);
+    /* Any thread, no lock held: an event was queued for poll. */
+    void (*on_event)(kafc_client_t *c, void *arg);
     void *arg;
     kafc_client_t **client_out; /* set before the I/O thread starts */
 } kafc__client_hooks_t;

@@ -683,6 +683,18 @@ KAFC_EXTERN void kafc_conf_set_dr_cb(kafc_conf_t *conf, kafc_dr_cb_t *cb)
         conf->cbs.dr_cb = cb;
 }
 
+KAFC_EXTERN void kafc_conf_set_rebalance_cb(kafc_conf_t *conf, kafc_rebalance_cb_t *cb)
+{
+    if (conf)
+        conf->cbs.rebalance_cb = cb;
+}
+
+KAFC_EXTERN void kafc_conf_set_offset_commit_cb(kafc_conf_t *conf, kafc_offset_commit_cb_t *cb)
+{
+    if (conf)
+        conf->cbs.commit_cb = cb;
+}
+
 KAFC_EXTERN void kafc_conf_set_opaque(kafc_conf_t *conf, void *opaque)
 {
     if (conf)

@@ -254,7 +254,7 @@ kafc_log_cb_t *kafc__conf_log_cb(const kafc_conf_t *conf, void **opaquep);
 
 #define KAFC__MAX_INTERCEPTORS 16
 
-/* The callbacks a conf carries besides logging (producer's for now). */
+/* The callbacks a conf carries besides logging. */
 typedef struct kafc__conf_cbs {
     kafc_dr_cb_t *dr_cb;
     void *opaque;
@@ -266,6 +266,8 @@ typedef struct kafc__conf_cbs {
         void *opaque;
     } interceptors[KAFC__MAX_INTERCEPTORS];
     int ninterceptors;
+    kafc_rebalance_cb_t *rebalance_cb;  /* consumer */
+    kafc_offset_commit_cb_t *commit_cb; /* consumer */
 } kafc__conf_cbs_t;
 
 const kafc__conf_cbs_t *kafc__conf_cbs(const kafc_conf_t *conf);

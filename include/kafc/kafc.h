@@ -168,5 +168,6 @@ KAFC_EXTERN void kafc_conf_set_log_cb(kafc_conf_t *conf, kafc_log_cb_t *cb, void
 #include "client.h"
 #include "message.h"
 #include "producer.h"
+#include "consumer.h"
 
 #endif /* KAFC_KAFC_H */

@@ -119,7 +119,15 @@ static void request_free(kafc__request_t *req)
     kafc__wbuf_free(&req->frame);
     kafc__netbuf_free(&req->nb);
     free(req->segs);
+    free(req->resp_frame);
     free(req);
+}
+
+uint8_t *kafc__request_take_response(kafc__request_t *req)
+{
+    uint8_t *f = req->resp_frame;
+    req->resp_frame = NULL;
+    return f;
 }
 
 static void complete(kafc__request_t *req, kafc_err_t err, kafc__rbuf_t *body)
@@ -578,6 +586,8 @@ static void on_conn_frame(void *owner, uint8_t *body, size_t len)
                       "%s: received %s v%d response (corrid %d, %zu bytes, %lld ms)", nc->name,
                       kafc__proto_api_name(req->api_key), req->version, corrid, len,
                       (long long)(kafc__clock_ms() - req->sent_ms));
+        req->resp_frame = body; /* freed with req unless the callback takes it */
+        body = NULL;
         complete(req, KAFC_ERR_NONE, &r);
     }
     free(body);

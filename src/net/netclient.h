@@ -72,6 +72,8 @@ struct kafc__request {
     kafc__req_seg_t *segs; /* borrowed payload ranges, in order */
     int nsegs, segcap;
     size_t payload_len;
+    uint8_t *resp_frame; /* the received frame while done() runs (see
+                            kafc__request_take_response) */
     char errstr[160];
 };
 
@@ -153,6 +155,12 @@ kafc__request_t *kafc__request_new(int16_t api_key, int16_t min_version, int16_t
  * write those bytes into w. Returns KAFC_ERR__NO_MEMORY on failure. */
 kafc_err_t kafc__request_add_payload(kafc__request_t *req, kafc__wbuf_t *w, const void *p,
                                      size_t len);
+
+/* From a done callback with a response: takes the malloc()ed frame the
+ * response body points into, so views into it may outlive the callback
+ * (the caller free()s it). NULL when there is none (error completions).
+ * I/O thread. */
+uint8_t *kafc__request_take_response(kafc__request_t *req);
 
 /* Queues req (taken) for sending; connects when needed. I/O thread. */
 void kafc__netclient_send(kafc__netclient_t *nc, kafc__request_t *req);

@@ -47,6 +47,11 @@ void kafc__mutex_lock(kafc__mutex_t *mtx)
         abort();
 }
 
+int kafc__mutex_trylock(kafc__mutex_t *mtx)
+{
+    return pthread_mutex_trylock(&mtx->m) == 0 ? 0 : -1;
+}
+
 void kafc__mutex_unlock(kafc__mutex_t *mtx)
 {
     if (pthread_mutex_unlock(&mtx->m) != 0)

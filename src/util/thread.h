@@ -47,6 +47,10 @@ void kafc__mutex_destroy(kafc__mutex_t *mtx);
  * no caller could recover from). */
 void kafc__mutex_lock(kafc__mutex_t *mtx);
 
+/* Takes mtx when it is free: returns 0, or -1 (without blocking) when
+ * another holder has it. Any thread. */
+int kafc__mutex_trylock(kafc__mutex_t *mtx);
+
 /* Any thread holding mtx. */
 void kafc__mutex_unlock(kafc__mutex_t *mtx);
 
