@@ -403,7 +403,8 @@ KAFC_EXTERN kafc_consumer_t *kafc_consumer_new(const kafc_conf_t *conf, char *er
     atomic_init(&c->closed, 0);
     atomic_init(&c->sub_version, 0);
     atomic_init(&c->last_poll_ms, kafc__clock_ms());
-    if (rehash(c) != 0 || !(c->pctx = kafc__codec_ctx_new()))
+    if (rehash(c) != 0 || !(c->pctx = kafc__codec_ctx_new()) ||
+        !(c->errpart = kafc__cpart_get(c, "", -1)))
         goto oom;
 
     kafc__client_hooks_t hooks = {.on_start = on_start,
@@ -1013,9 +1014,6 @@ static void commit_ev_drop(kafc_client_t *cl, kafc__event_t *ev)
     free(e);
 }
 
-/* Queues the offset commit callback (when one is set); takes list. */
-void kafc__consumer_commit_report(kafc_consumer_t *c, kafc_err_t err,
-                                  kafc_topic_partition_list_t *list);
 void kafc__consumer_commit_report(kafc_consumer_t *c, kafc_err_t err,
                                   kafc_topic_partition_list_t *list)
 {
@@ -1471,14 +1469,8 @@ static void revoke_all_here(kafc_consumer_t *c)
 {
     kafc_topic_partition_list_t *l = kafc__consumer_assignment(c);
     if (l && l->cnt > 0) {
-        if (c->auto_commit) {
-            kafc_topic_partition_list_t *pos = kafc__consumer_positions_to_commit(c, NULL);
-            if (pos) {
-                kafc_topic_partition_list_t *out = NULL;
-                call(c, CALL_COMMIT, pos, (int)c->request_timeout_ms, 0, &out);
-                kafc_topic_partition_list_destroy(out);
-            }
-        }
+        if (c->auto_commit)
+            kafc__consumer_commit_positions(c, l);
         if (c->cbs->rebalance_cb)
             c->cbs->rebalance_cb(c, KAFC_REBALANCE_REVOKED, l, c->cbs->opaque);
         kafc__mutex_lock(&c->lock);
@@ -1486,6 +1478,15 @@ static void revoke_all_here(kafc_consumer_t *c)
         kafc__mutex_unlock(&c->lock);
     }
     kafc_topic_partition_list_destroy(l);
+}
+
+void kafc__consumer_commit_positions(kafc_consumer_t *c, const kafc_topic_partition_list_t *only)
+{
+    kafc_topic_partition_list_t *pos = kafc__consumer_positions_to_commit(c, only), *out = NULL;
+    if (!pos)
+        return;
+    call(c, CALL_COMMIT, pos, (int)c->request_timeout_ms, 0, &out);
+    kafc_topic_partition_list_destroy(out);
 }
 
 KAFC_EXTERN kafc_err_t kafc_unsubscribe(kafc_consumer_t *c)

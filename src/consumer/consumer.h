@@ -160,6 +160,7 @@ struct kafc_consumer_s {
     kafc__codec_ctx_t *pctx;
     _Atomic int64_t last_poll_ms;
 
+    kafc__cpart_t *errpart; /* "" [-1]: consumer-level events */
     atomic_int closed;
     kafc_err_t last_err;
     char last_errstr[256];
@@ -204,6 +205,14 @@ void kafc__consumer_assign_remove(kafc_consumer_t *c, const kafc_topic_partition
 /* The current assignment as a new sorted list (NULL: out of memory). Takes
  * c->lock. */
 kafc_topic_partition_list_t *kafc__consumer_assignment(kafc_consumer_t *c);
+
+/* Commits, from the application thread and waiting, the positions of the
+ * listed partitions that moved since their last commit. */
+void kafc__consumer_commit_positions(kafc_consumer_t *c, const kafc_topic_partition_list_t *only);
+/* Queues the offset commit callback (when one is set) for a finished
+ * commit; takes list. Any thread. */
+void kafc__consumer_commit_report(kafc_consumer_t *c, kafc_err_t err,
+                                  kafc_topic_partition_list_t *list);
 
 /* fbuf helpers (any thread). */
 kafc__fbuf_t *kafc__fbuf_new(kafc_consumer_t *c, uint8_t *data, size_t size);
