@@ -174,3 +174,111 @@ Test(group, subscribe_consume_commit_and_resume_after_restart)
     kafc_consumer_destroy(c);
     free(seen);
 }
+
+/* The members' assignments: disjoint, covering nparts partitions of topic,
+ * each member within one of the others. */
+static int balanced(kafc_consumer_t **cs, int k, int nparts)
+{
+    int owner[64];
+    int min = 1 << 30, max = 0;
+    for (int i = 0; i < nparts; i++)
+        owner[i] = -1;
+    for (int m = 0; m < k; m++) {
+        kafc_topic_partition_list_t *l = kafc_assignment(cs[m]);
+        if (!l)
+            return 0;
+        for (int i = 0; i < l->cnt; i++) {
+            int p = l->elems[i].partition;
+            if (p < 0 || p >= nparts || owner[p] != -1) {
+                kafc_topic_partition_list_destroy(l);
+                return 0;
+            }
+            owner[p] = m;
+        }
+        min = l->cnt < min ? l->cnt : min;
+        max = l->cnt > max ? l->cnt : max;
+        kafc_topic_partition_list_destroy(l);
+    }
+    for (int i = 0; i < nparts; i++)
+        if (owner[i] == -1)
+            return 0;
+    return max - min <= 1;
+}
+
+static int unique(const int *seen, int n)
+{
+    int u = 0;
+    for (int i = 0; i < n; i++)
+        u += seen[i] > 0;
+    return u;
+}
+
+/* k members share t6. Once the group is balanced, every message arrives
+ * exactly once. Then member 0 leaves while messages are waiting: the others
+ * take its partitions over and nothing is lost (a rebalance may deliver a
+ * few messages twice: at-least-once). */
+static void share_and_take_over(const char *strategy, int k, const char *group)
+{
+    const int n = 3000;
+    int *seen = calloc(2 * n, sizeof(int));
+    kafc_consumer_t *cs[3];
+    struct rb_log logs[3] = {{0}};
+    for (int m = 0; m < k; m++)
+        cs[m] = new_member(group, strategy, &logs[m], "t6");
+    int64_t deadline = kafc__clock_ms() + 60000;
+    while (!balanced(cs, k, 6) && kafc__clock_ms() < deadline)
+        for (int m = 0; m < k; m++)
+            poll_one(cs[m], seen, 2 * n, 20);
+    cr_assert(balanced(cs, k, 6), "%s: assignments overlap or leave partitions out", strategy);
+    for (int m = 0; m < k; m++)
+        cr_assert_eq(count_assigned(cs[m]), 6 / k);
+    if (strcmp(strategy, "cooperative-sticky") == 0)
+        cr_assert_str_eq(kafc_rebalance_protocol(cs[0]), "COOPERATIVE");
+    else
+        cr_assert_str_eq(kafc_rebalance_protocol(cs[0]), "EAGER");
+
+    produce("t6", 6, 0, n);
+    int total = 0;
+    deadline = kafc__clock_ms() + 60000;
+    while (total < n && kafc__clock_ms() < deadline)
+        for (int m = 0; m < k; m++)
+            total += poll_one(cs[m], seen, 2 * n, 20);
+    cr_assert_eq(total, n, "%s: %d of %d messages", strategy, total, n);
+    cr_assert_eq(poll_one(cs[0], seen, 2 * n, 300), 0);
+    for (int i = 0; i < n; i++)
+        cr_assert_eq(seen[i], 1, "%s: message %d seen %d times", strategy, i, seen[i]);
+
+    /* Member 0 leaves with messages waiting; the others take over. */
+    produce("t6", 6, n, n);
+    for (int i = 0; i < 200; i++)
+        total += poll_one(cs[0], seen, 2 * n, 20);
+    cr_assert_eq(kafc_consumer_close(cs[0], 10000), KAFC_ERR_NONE);
+    kafc_consumer_destroy(cs[0]);
+    deadline = kafc__clock_ms() + 60000;
+    while ((unique(seen, 2 * n) < 2 * n || !balanced(cs + 1, k - 1, 6)) &&
+           kafc__clock_ms() < deadline)
+        for (int m = 1; m < k; m++)
+            total += poll_one(cs[m], seen, 2 * n, 20);
+    cr_assert(balanced(cs + 1, k - 1, 6), "%s: no takeover", strategy);
+    for (int i = 0; i < 2 * n; i++)
+        cr_assert(seen[i] >= 1, "%s: message %d lost", strategy, i);
+    cr_log_info("%s: %d deliveries for %d messages", strategy, total, 2 * n);
+    for (int m = 1; m < k; m++)
+        kafc_consumer_destroy(cs[m]);
+    free(seen);
+}
+
+Test(group, two_members_range)
+{
+    share_and_take_over("range", 2, "g-range");
+}
+
+Test(group, three_members_roundrobin)
+{
+    share_and_take_over("roundrobin", 3, "g-rr");
+}
+
+Test(group, three_members_cooperative_sticky)
+{
+    share_and_take_over("cooperative-sticky", 3, "g-coop");
+}
