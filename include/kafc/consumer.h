@@ -112,9 +112,9 @@ KAFC_EXTERN kafc_consumer_t *kafc_consumer_new(const kafc_conf_t *conf, char *er
  * or the commit's error. */
 KAFC_EXTERN kafc_err_t kafc_consumer_close(kafc_consumer_t *consumer, int timeout_ms);
 
-/* Closes (when not done) with the default timeout and frees the consumer.
- * Every message from poll must be destroyed before or after; they stay
- * valid until destroyed. */
+/* Closes (when not done, with a 10 s bound) and frees the consumer. Destroy
+ * every message from poll first: messages point into the consumer's
+ * buffers. */
 KAFC_EXTERN void kafc_consumer_destroy(kafc_consumer_t *consumer);
 
 /* The underlying client (for kafc_metadata()). */
@@ -161,8 +161,9 @@ KAFC_EXTERN const char *kafc_rebalance_protocol(kafc_consumer_t *consumer);
  * have KAFC_ERR_NONE; KAFC_ERR__PARTITION_EOF says a partition reached its
  * end (with enable.partition.eof; offset = the end offset); other errors
  * concern the message's partition (e.g. KAFC_ERR__CRC_MISMATCH at the
- * offset of a corrupt batch) or the consumer (partition -1). Serves the
- * callbacks that are due. Destroy each message with kafc_message_destroy. */
+ * offset of a corrupt batch) or the consumer (partition -1, topic ""); the
+ * value of an error message is a description. Serves the callbacks that
+ * are due. Destroy each message with kafc_message_destroy. */
 KAFC_EXTERN kafc_message_t *kafc_consumer_poll(kafc_consumer_t *consumer, int timeout_ms);
 /* Up to max (at most max.poll.records when max <= 0) messages into msgs;
  * waits up to timeout_ms for the first. Returns the count (0 on timeout). */

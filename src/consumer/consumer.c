@@ -60,25 +60,11 @@ void kafc__fchunk_free(kafc__fchunk_t *ch)
     free(ch);
 }
 
-typedef struct wake_op {
-    kafc__op_t op;
-} wake_op_t;
-
-static void wake_run(kafc_client_t *cl, kafc__op_t *op, int destroying)
-{
-    (void)cl;
-    (void)destroying;
-    free(op);
-}
-
 void kafc__consumer_wake_io(kafc_consumer_t *c)
 {
-    /* An op wakes the selector; the loop hook then runs the fetcher. */
-    wake_op_t *w = calloc(1, sizeof(*w));
-    if (!w)
-        return;
-    w->op.run = wake_run;
-    kafc__client_submit(c->client, &w->op);
+    /* The loop hook runs the fetcher once the selector wakes. */
+    if (!atomic_exchange(&c->wake_pending, 1))
+        kafc__selector_wakeup(&c->client->sel);
 }
 
 /* ---- partition table -------------------------------------------------------- */
@@ -277,10 +263,7 @@ kafc__consumer_positions_to_commit(kafc_consumer_t *c, const kafc_topic_partitio
 
 /* ---- errors ------------------------------------------------------------------ */
 
-static kafc_err_t set_err(kafc_consumer_t *c, kafc_err_t err, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static kafc_err_t set_err(kafc_consumer_t *c, kafc_err_t err, const char *fmt, ...)
+kafc_err_t kafc__consumer_set_err(kafc_consumer_t *c, kafc_err_t err, const char *fmt, ...)
 {
     c->last_err = err;
     if (fmt) {
@@ -317,6 +300,7 @@ static void on_loop(kafc_client_t *cl, void *arg)
 {
     kafc_consumer_t *c = arg;
     (void)cl;
+    atomic_store(&c->wake_pending, 0);
     if (c->grp)
         kafc__group_run(c);
     kafc__fetcher_run(c);
@@ -400,6 +384,7 @@ KAFC_EXTERN kafc_consumer_t *kafc_consumer_new(const kafc_conf_t *conf, char *er
     atomic_init(&c->buffered, 0);
     atomic_init(&c->ev_pending, 0);
     atomic_init(&c->fetch_wake, 0);
+    atomic_init(&c->wake_pending, 0);
     atomic_init(&c->closed, 0);
     atomic_init(&c->sub_version, 0);
     atomic_init(&c->last_poll_ms, kafc__clock_ms());
@@ -491,17 +476,21 @@ static void cursor_release(kafc_consumer_t *c)
 /* Takes the next chunk off the queue into the cursor; 0 when none. */
 static int cursor_take(kafc_consumer_t *c)
 {
+    int wake = 0;
     kafc__mutex_lock(&c->lock);
     kafc__fchunk_t *ch = c->q_head;
     if (ch) {
         c->q_head = ch->next;
         if (!c->q_head)
             c->q_tail = NULL;
-        ch->part->queued--;
+        /* Room for another fetch of this partition. */
+        wake = ch->part->queued-- == KAFC__MAX_QUEUED || ch->part->queued == 0;
     }
     kafc__mutex_unlock(&c->lock);
     if (!ch)
         return 0;
+    if (wake)
+        kafc__consumer_wake_io(c);
     c->cur.chunk = ch;
     if (ch->data)
         kafc__batch_iter_init(&c->cur.bi, ch->data, ch->len, 0); /* CRCs checked on arrival */
@@ -738,7 +727,7 @@ KAFC_EXTERN int kafc_consumer_poll_batch(kafc_consumer_t *c, kafc_message_t **ms
     if (!c || !msgs)
         return 0;
     if (atomic_load(&c->closed)) {
-        set_err(c, KAFC_ERR__STATE, "the consumer is closed");
+        kafc__consumer_set_err(c, KAFC_ERR__STATE, "the consumer is closed");
         return 0;
     }
     if (max <= 0)
@@ -788,12 +777,13 @@ KAFC_EXTERN int32_t kafc_message_leader_epoch(const kafc_message_t *msg)
 
 /* ---- assignment ------------------------------------------------------------------ */
 
-static kafc_err_t check_list(kafc_consumer_t *c, const kafc_topic_partition_list_t *l)
+kafc_err_t kafc__consumer_check_list(kafc_consumer_t *c, const kafc_topic_partition_list_t *l)
 {
     for (int i = 0; l && i < l->cnt; i++)
         if (!l->elems[i].topic || !*l->elems[i].topic || l->elems[i].partition < 0)
-            return set_err(c, KAFC_ERR__INVALID_ARG, "element %d: %s", i,
-                           l->elems[i].partition < 0 ? "negative partition" : "no topic");
+            return kafc__consumer_set_err(c, KAFC_ERR__INVALID_ARG, "element %d: %s", i,
+                                          l->elems[i].partition < 0 ? "negative partition"
+                                                                    : "no topic");
     return KAFC_ERR_NONE;
 }
 
@@ -810,12 +800,13 @@ KAFC_EXTERN kafc_err_t kafc_assign(kafc_consumer_t *c, const kafc_topic_partitio
 {
     if (!c)
         return KAFC_ERR__INVALID_ARG;
-    if (check_list(c, l) != KAFC_ERR_NONE)
+    if (kafc__consumer_check_list(c, l) != KAFC_ERR_NONE)
         return c->last_err;
     kafc__mutex_lock(&c->lock);
     if (c->subscribed) {
         kafc__mutex_unlock(&c->lock);
-        return set_err(c, KAFC_ERR__STATE, "kafc_assign: the consumer is subscribed");
+        return kafc__consumer_set_err(c, KAFC_ERR__STATE,
+                                      "kafc_assign: the consumer is subscribed");
     }
     kafc_topic_partition_list_t *old = all_assigned(c);
     kafc__consumer_assign_remove(c, old);
@@ -823,14 +814,14 @@ KAFC_EXTERN kafc_err_t kafc_assign(kafc_consumer_t *c, const kafc_topic_partitio
     kafc_err_t err = kafc__consumer_assign_add(c, l);
     c->manual = l && l->cnt > 0;
     kafc__mutex_unlock(&c->lock);
-    return err ? set_err(c, err, NULL) : KAFC_ERR_NONE;
+    return err ? kafc__consumer_set_err(c, err, NULL) : KAFC_ERR_NONE;
 }
 
 static kafc_err_t incremental(kafc_consumer_t *c, const kafc_topic_partition_list_t *l, int add)
 {
     if (!c)
         return KAFC_ERR__INVALID_ARG;
-    if (check_list(c, l) != KAFC_ERR_NONE)
+    if (kafc__consumer_check_list(c, l) != KAFC_ERR_NONE)
         return c->last_err;
     kafc_err_t err = KAFC_ERR_NONE;
     kafc__mutex_lock(&c->lock);
@@ -839,8 +830,9 @@ static kafc_err_t incremental(kafc_consumer_t *c, const kafc_topic_partition_lis
         int assigned = p && p->assigned;
         if (assigned == add) {
             kafc__mutex_unlock(&c->lock);
-            return set_err(c, KAFC_ERR__INVALID_ARG, "%s [%d] is %s", l->elems[i].topic,
-                           l->elems[i].partition, add ? "already assigned" : "not assigned");
+            return kafc__consumer_set_err(c, KAFC_ERR__INVALID_ARG, "%s [%d] is %s",
+                                          l->elems[i].topic, l->elems[i].partition,
+                                          add ? "already assigned" : "not assigned");
         }
     }
     if (add)
@@ -853,7 +845,7 @@ static kafc_err_t incremental(kafc_consumer_t *c, const kafc_topic_partition_lis
         kafc_topic_partition_list_destroy(now);
     }
     kafc__mutex_unlock(&c->lock);
-    return err ? set_err(c, err, NULL) : KAFC_ERR_NONE;
+    return err ? kafc__consumer_set_err(c, err, NULL) : KAFC_ERR_NONE;
 }
 
 KAFC_EXTERN kafc_err_t kafc_incremental_assign(kafc_consumer_t *c,
@@ -885,12 +877,14 @@ KAFC_EXTERN kafc_err_t kafc_seek(kafc_consumer_t *c, const char *topic, int32_t 
         return KAFC_ERR__INVALID_ARG;
     if (offset < 0 && offset != KAFC_OFFSET_BEGINNING && offset != KAFC_OFFSET_END &&
         offset != KAFC_OFFSET_STORED && offset != KAFC_OFFSET_INVALID)
-        return set_err(c, KAFC_ERR__INVALID_ARG, "invalid offset %lld", (long long)offset);
+        return kafc__consumer_set_err(c, KAFC_ERR__INVALID_ARG, "invalid offset %lld",
+                                      (long long)offset);
     kafc__mutex_lock(&c->lock);
     kafc__cpart_t *p = kafc__cpart_find(c, topic, partition);
     if (!p || !p->assigned) {
         kafc__mutex_unlock(&c->lock);
-        return set_err(c, KAFC_ERR__UNKNOWN_PARTITION, "%s [%d] is not assigned", topic, partition);
+        return kafc__consumer_set_err(c, KAFC_ERR__UNKNOWN_PARTITION, "%s [%d] is not assigned",
+                                      topic, partition);
     }
     set_start(c, p, offset, -1);
     kafc__mutex_unlock(&c->lock);
@@ -929,7 +923,8 @@ static kafc_err_t pause_resume(kafc_consumer_t *c, const kafc_topic_partition_li
     kafc__mutex_unlock(&c->lock);
     if (!pause)
         kafc__consumer_wake_io(c);
-    return first ? set_err(c, first, "some partitions are not assigned") : KAFC_ERR_NONE;
+    return first ? kafc__consumer_set_err(c, first, "some partitions are not assigned")
+                 : KAFC_ERR_NONE;
 }
 
 KAFC_EXTERN kafc_err_t kafc_pause(kafc_consumer_t *c, const kafc_topic_partition_list_t *l)
@@ -963,550 +958,6 @@ KAFC_EXTERN kafc_err_t kafc_position(kafc_consumer_t *c, kafc_topic_partition_li
     return KAFC_ERR_NONE;
 }
 
-/* ---- calls into the I/O thread ----------------------------------------------------- */
-
-enum call_kind { CALL_COMMIT, CALL_COMMITTED, CALL_LIST_OFFSETS, CALL_LEAVE, CALL_SUBSCRIBE };
-
-typedef struct call {
-    kafc__op_t op;
-    kafc_consumer_t *c;
-    enum call_kind kind;
-    atomic_int refs; /* the caller's and the I/O thread's */
-    int async;
-    kafc_topic_partition_list_t *list; /* in/out; owned by the call */
-    int64_t deadline;
-    int pending; /* CALL_LIST_OFFSETS: answers still due (I/O thread) */
-    int done;    /* under c->lock */
-    kafc_err_t err;
-} call_t;
-
-static void call_unref(call_t *k)
-{
-    if (atomic_fetch_sub(&k->refs, 1) != 1)
-        return;
-    kafc_topic_partition_list_destroy(k->list);
-    free(k);
-}
-
-/* The commit callback for an asynchronous (or automatic) commit. */
-typedef struct commit_ev {
-    kafc__event_t ev;
-    kafc_consumer_t *c;
-    kafc_err_t err;
-    kafc_topic_partition_list_t *list;
-} commit_ev_t;
-
-static void commit_ev_serve(kafc_client_t *cl, kafc__event_t *ev)
-{
-    commit_ev_t *e = (commit_ev_t *)ev;
-    (void)cl;
-    if (e->c->cbs->commit_cb)
-        e->c->cbs->commit_cb(e->c, e->err, e->list, e->c->cbs->opaque);
-    kafc_topic_partition_list_destroy(e->list);
-    free(e);
-}
-
-static void commit_ev_drop(kafc_client_t *cl, kafc__event_t *ev)
-{
-    commit_ev_t *e = (commit_ev_t *)ev;
-    (void)cl;
-    kafc_topic_partition_list_destroy(e->list);
-    free(e);
-}
-
-void kafc__consumer_commit_report(kafc_consumer_t *c, kafc_err_t err,
-                                  kafc_topic_partition_list_t *list)
-{
-    commit_ev_t *e = c->cbs->commit_cb ? calloc(1, sizeof(*e)) : NULL;
-    if (!e) {
-        kafc_topic_partition_list_destroy(list);
-        return;
-    }
-    e->ev.serve = commit_ev_serve;
-    e->ev.drop = commit_ev_drop;
-    e->ev.count = 1;
-    e->c = c;
-    e->err = err;
-    e->list = list;
-    kafc__client_push_event(c->client, &e->ev);
-}
-
-static void call_finish(call_t *k, kafc_err_t err)
-{
-    kafc_consumer_t *c = k->c;
-    if (k->async) {
-        kafc__consumer_commit_report(c, err, k->list);
-        k->list = NULL;
-    }
-    kafc__mutex_lock(&c->lock);
-    k->err = err;
-    k->done = 1;
-    kafc__cond_broadcast(&c->cond);
-    kafc__mutex_unlock(&c->lock);
-    call_unref(k);
-}
-
-static void call_list_done(kafc_consumer_t *c, void *arg, kafc_err_t err,
-                           kafc_topic_partition_list_t *list)
-{
-    call_t *k = arg;
-    (void)c;
-    kafc_topic_partition_list_destroy(k->list);
-    k->list = list;
-    call_finish(k, err);
-}
-
-/* One ListOffsets answer fewer to wait for; finishes at zero. */
-static void lo_step(call_t *k)
-{
-    if (--k->pending > 0)
-        return;
-    kafc_err_t first = KAFC_ERR_NONE;
-    for (int i = 0; i < k->list->cnt && !first; i++)
-        first = k->list->elems[i].err;
-    call_finish(k, first);
-}
-
-static void lo_answer(call_t *k, kafc_err_t err, int64_t offset, int idx)
-{
-    kafc_topic_partition_t *e = &k->list->elems[idx];
-    e->err = err;
-    e->offset = err ? KAFC_OFFSET_INVALID : offset;
-    lo_step(k);
-}
-
-/* kafc__lo_cb_t carries one pointer: each answer gets a small slot. */
-typedef struct lo_slot {
-    call_t *k;
-    int idx;
-} lo_slot_t;
-
-static void lo_slot_cb(void *arg, kafc_err_t err, int64_t offset, int64_t timestamp)
-{
-    lo_slot_t *s = arg;
-    call_t *k = s->k;
-    int idx = s->idx;
-    (void)timestamp;
-    free(s);
-    lo_answer(k, err, offset, idx);
-}
-
-static void call_run(kafc_client_t *cl, kafc__op_t *op, int destroying)
-{
-    call_t *k = (call_t *)op;
-    kafc_consumer_t *c = k->c;
-    (void)cl;
-    if (destroying) {
-        call_finish(k, KAFC_ERR__DESTROY);
-        return;
-    }
-    kafc_topic_partition_list_t *l = k->list;
-    switch (k->kind) {
-    case CALL_COMMIT:
-        k->list = NULL;
-        kafc__group_commit(c, l, k->deadline, call_list_done, k);
-        return;
-    case CALL_COMMITTED:
-        k->list = NULL;
-        kafc__group_committed(c, l, k->deadline, call_list_done, k);
-        return;
-    case CALL_LEAVE:
-        kafc__group_leave(c, k->deadline, call_list_done, k);
-        return;
-    case CALL_SUBSCRIBE:
-        kafc__group_subscription_changed(c);
-        call_finish(k, KAFC_ERR_NONE);
-        return;
-    case CALL_LIST_OFFSETS:
-        k->pending = 1; /* held until every request is out */
-        for (int i = 0; i < l->cnt; i++) {
-            lo_slot_t *s = malloc(sizeof(*s));
-            if (!s) {
-                l->elems[i].err = KAFC_ERR__NO_MEMORY;
-                continue;
-            }
-            s->k = k;
-            s->idx = i;
-            k->pending++;
-            kafc__fetcher_list_offset(c, l->elems[i].topic, l->elems[i].partition,
-                                      l->elems[i].offset, k->deadline, lo_slot_cb, s);
-        }
-        lo_step(k); /* releases the hold */
-        return;
-    }
-}
-
-/* Runs a call on the I/O thread; waits for it unless async. Takes list.
- * Returns the call's error; *outp (may be NULL) gets the resulting list. */
-static kafc_err_t call(kafc_consumer_t *c, enum call_kind kind, kafc_topic_partition_list_t *list,
-                       int timeout_ms, int async, kafc_topic_partition_list_t **outp)
-{
-    call_t *k = calloc(1, sizeof(*k));
-    if (!k) {
-        kafc_topic_partition_list_destroy(list);
-        return set_err(c, KAFC_ERR__NO_MEMORY, NULL);
-    }
-    k->op.run = call_run;
-    k->c = c;
-    k->kind = kind;
-    k->async = async;
-    k->list = list;
-    k->deadline = kafc__deadline_ms(timeout_ms);
-    atomic_init(&k->refs, 2);
-    kafc__client_submit(c->client, &k->op);
-    if (async) {
-        call_unref(k);
-        return KAFC_ERR_NONE;
-    }
-    /* The I/O side completes by the deadline; the margin covers a busy
-     * loop. Serving events meanwhile would run callbacks out of poll, so
-     * they wait. */
-    int64_t bound = k->deadline == INT64_MAX ? INT64_MAX : k->deadline + 5000;
-    kafc__mutex_lock(&c->lock);
-    while (!k->done)
-        if (kafc__cond_timedwait_ms(&c->cond, &c->lock, bound) == KAFC_ERR__TIMED_OUT)
-            break;
-    int done = k->done;
-    kafc_err_t err = k->err;
-    kafc__mutex_unlock(&c->lock);
-    if (!done)
-        err = KAFC_ERR__TIMED_OUT;
-    if (outp && done) {
-        *outp = k->list;
-        k->list = NULL;
-    }
-    call_unref(k);
-    return err;
-}
-
-/* ---- offsets ------------------------------------------------------------------------- */
-
-static kafc_err_t need_group(kafc_consumer_t *c, const char *what)
-{
-    if (!c->group_id)
-        return set_err(c, KAFC_ERR__STATE, "%s needs group.id", what);
-    return KAFC_ERR_NONE;
-}
-
-/* A copy of offsets to commit, or the positions when offsets is NULL.
- * In a group only assigned partitions may be committed. */
-static kafc_err_t commit_list(kafc_consumer_t *c, const kafc_topic_partition_list_t *offsets,
-                              kafc_topic_partition_list_t **outp)
-{
-    *outp = NULL;
-    if (need_group(c, "commit"))
-        return c->last_err;
-    if (!offsets) {
-        *outp = kafc__consumer_positions_to_commit(c, NULL);
-        return *outp ? KAFC_ERR_NONE : set_err(c, KAFC_ERR__NO_OFFSET, "no new position to commit");
-    }
-    if (check_list(c, offsets))
-        return c->last_err;
-    if (offsets->cnt == 0)
-        return set_err(c, KAFC_ERR__NO_OFFSET, "empty offset list");
-    kafc__mutex_lock(&c->lock);
-    for (int i = 0; c->subscribed && i < offsets->cnt; i++) {
-        kafc__cpart_t *p =
-            kafc__cpart_find(c, offsets->elems[i].topic, offsets->elems[i].partition);
-        if (!p || !p->assigned) {
-            kafc__mutex_unlock(&c->lock);
-            return set_err(c, KAFC_ERR__INVALID_ARG,
-                           "%s [%d] is not assigned to this group member: not committed",
-                           offsets->elems[i].topic, offsets->elems[i].partition);
-        }
-    }
-    kafc__mutex_unlock(&c->lock);
-    for (int i = 0; i < offsets->cnt; i++)
-        if (offsets->elems[i].offset < 0)
-            return set_err(c, KAFC_ERR__INVALID_ARG, "%s [%d]: cannot commit offset %lld",
-                           offsets->elems[i].topic, offsets->elems[i].partition,
-                           (long long)offsets->elems[i].offset);
-    *outp = kafc_topic_partition_list_copy(offsets);
-    return *outp ? KAFC_ERR_NONE : set_err(c, KAFC_ERR__NO_MEMORY, NULL);
-}
-
-/* Copies per-partition results from src into dst (same topic/partition). */
-static void copy_results(kafc_topic_partition_list_t *dst, const kafc_topic_partition_list_t *src,
-                         int offsets_too)
-{
-    for (int i = 0; dst && src && i < dst->cnt; i++) {
-        kafc_topic_partition_t *d = &dst->elems[i];
-        const kafc_topic_partition_t *s =
-            kafc_topic_partition_list_find(src, d->topic, d->partition);
-        if (!s)
-            continue;
-        d->err = s->err;
-        if (offsets_too) {
-            d->offset = s->offset;
-            d->leader_epoch = s->leader_epoch;
-            free(d->metadata);
-            d->metadata = s->metadata ? strdup(s->metadata) : NULL;
-        }
-    }
-}
-
-static kafc_err_t first_err(const kafc_topic_partition_list_t *l)
-{
-    for (int i = 0; l && i < l->cnt; i++)
-        if (l->elems[i].err)
-            return l->elems[i].err;
-    return KAFC_ERR_NONE;
-}
-
-KAFC_EXTERN kafc_err_t kafc_commit(kafc_consumer_t *c, kafc_topic_partition_list_t *offsets)
-{
-    if (!c)
-        return KAFC_ERR__INVALID_ARG;
-    kafc_topic_partition_list_t *l, *out = NULL;
-    if (commit_list(c, offsets, &l))
-        return c->last_err;
-    kafc_err_t err = call(c, CALL_COMMIT, l, (int)c->request_timeout_ms, 0, &out);
-    copy_results(offsets, out, 0);
-    if (!err)
-        err = first_err(out);
-    kafc_topic_partition_list_destroy(out);
-    return err ? set_err(c, err, "commit failed: %s", kafc_err_str(err)) : KAFC_ERR_NONE;
-}
-
-KAFC_EXTERN kafc_err_t kafc_commit_async(kafc_consumer_t *c,
-                                         const kafc_topic_partition_list_t *offsets)
-{
-    if (!c)
-        return KAFC_ERR__INVALID_ARG;
-    kafc_topic_partition_list_t *l;
-    if (commit_list(c, offsets, &l))
-        return c->last_err;
-    return call(c, CALL_COMMIT, l, (int)c->request_timeout_ms, 1, NULL);
-}
-
-KAFC_EXTERN kafc_err_t kafc_committed(kafc_consumer_t *c, kafc_topic_partition_list_t *parts,
-                                      int timeout_ms)
-{
-    if (!c || !parts)
-        return KAFC_ERR__INVALID_ARG;
-    if (need_group(c, "kafc_committed") || check_list(c, parts))
-        return c->last_err;
-    kafc_topic_partition_list_t *l = kafc_topic_partition_list_copy(parts), *out = NULL;
-    if (!l)
-        return set_err(c, KAFC_ERR__NO_MEMORY, NULL);
-    kafc_err_t err = call(c, CALL_COMMITTED, l, timeout_ms, 0, &out);
-    copy_results(parts, out, 1);
-    kafc_topic_partition_list_destroy(out);
-    return err ? set_err(c, err, "committed offsets: %s", kafc_err_str(err)) : KAFC_ERR_NONE;
-}
-
-KAFC_EXTERN kafc_err_t kafc_offsets_for_times(kafc_consumer_t *c,
-                                              kafc_topic_partition_list_t *parts, int timeout_ms)
-{
-    if (!c || !parts)
-        return KAFC_ERR__INVALID_ARG;
-    if (check_list(c, parts))
-        return c->last_err;
-    kafc_topic_partition_list_t *l = kafc_topic_partition_list_copy(parts), *out = NULL;
-    if (!l)
-        return set_err(c, KAFC_ERR__NO_MEMORY, NULL);
-    kafc_err_t err = call(c, CALL_LIST_OFFSETS, l, timeout_ms, 0, &out);
-    for (int i = 0; out && i < parts->cnt && i < out->cnt; i++) {
-        parts->elems[i].err = out->elems[i].err;
-        parts->elems[i].offset = out->elems[i].offset;
-    }
-    kafc_topic_partition_list_destroy(out);
-    return err ? set_err(c, err, "offsets for times: %s", kafc_err_str(err)) : KAFC_ERR_NONE;
-}
-
-KAFC_EXTERN kafc_err_t kafc_query_watermark_offsets(kafc_consumer_t *c, const char *topic,
-                                                    int32_t partition, int64_t *low, int64_t *high,
-                                                    int timeout_ms)
-{
-    if (!c || !topic || !*topic || partition < 0)
-        return KAFC_ERR__INVALID_ARG;
-    kafc_topic_partition_list_t *l = kafc_topic_partition_list_new(2), *out = NULL;
-    if (!l || !kafc_topic_partition_list_add(l, topic, partition) ||
-        !kafc_topic_partition_list_add(l, topic, partition)) {
-        kafc_topic_partition_list_destroy(l);
-        return set_err(c, KAFC_ERR__NO_MEMORY, NULL);
-    }
-    l->elems[0].offset = -2; /* earliest */
-    l->elems[1].offset = -1; /* latest */
-    kafc_err_t err = call(c, CALL_LIST_OFFSETS, l, timeout_ms, 0, &out);
-    if (!err && out) {
-        if (low)
-            *low = out->elems[0].offset;
-        if (high)
-            *high = out->elems[1].offset;
-    }
-    kafc_topic_partition_list_destroy(out);
-    return err ? set_err(c, err, "watermark offsets of %s [%d]: %s", topic, partition,
-                         kafc_err_str(err))
-               : KAFC_ERR_NONE;
-}
-
-/* ---- subscription --------------------------------------------------------------------- */
-
-static void sub_clear(kafc_consumer_t *c)
-{
-    for (int i = 0; i < c->nsub; i++)
-        free(c->sub_names[i]);
-    for (int i = 0; i < c->nre; i++) {
-        regfree(&c->sub_re[i]);
-        free(c->sub_re_src[i]);
-    }
-    free(c->sub_names);
-    free(c->sub_re);
-    free(c->sub_re_src);
-    c->sub_names = NULL;
-    c->sub_re = NULL;
-    c->sub_re_src = NULL;
-    c->nsub = c->nre = 0;
-}
-
-KAFC_EXTERN kafc_err_t kafc_subscribe(kafc_consumer_t *c, const char *const *topics, int ntopics,
-                                      char *errstr, size_t errstr_size)
-{
-    char dummy[1];
-    if (!errstr || !errstr_size) {
-        errstr = dummy;
-        errstr_size = sizeof(dummy);
-    }
-    errstr[0] = '\0';
-    if (!c)
-        return KAFC_ERR__INVALID_ARG;
-    if (!c->group_id) {
-        snprintf(errstr, errstr_size, "kafc_subscribe needs group.id");
-        return set_err(c, KAFC_ERR__STATE, "%s", errstr);
-    }
-    if (atomic_load(&c->closed)) {
-        snprintf(errstr, errstr_size, "the consumer is closed");
-        return set_err(c, KAFC_ERR__STATE, "%s", errstr);
-    }
-    if (!topics || ntopics <= 0) {
-        snprintf(errstr, errstr_size, "empty subscription (use kafc_unsubscribe)");
-        return set_err(c, KAFC_ERR__INVALID_ARG, "%s", errstr);
-    }
-    char **names = calloc((size_t)ntopics, sizeof(*names));
-    char **srcs = calloc((size_t)ntopics, sizeof(*srcs));
-    regex_t *res = calloc((size_t)ntopics, sizeof(*res));
-    int nn = 0, nr = 0;
-    kafc_err_t err = KAFC_ERR_NONE;
-    if (!names || !srcs || !res)
-        err = KAFC_ERR__NO_MEMORY;
-    for (int i = 0; !err && i < ntopics; i++) {
-        const char *t = topics[i];
-        if (!t || !*t) {
-            snprintf(errstr, errstr_size, "topic %d is empty", i);
-            err = KAFC_ERR__INVALID_ARG;
-        } else if (t[0] == '^') {
-            int rc = regcomp(&res[nr], t, REG_EXTENDED | REG_NOSUB);
-            if (rc != 0) {
-                char why[128];
-                regerror(rc, &res[nr], why, sizeof(why));
-                snprintf(errstr, errstr_size, "invalid regular expression \"%s\": %s", t, why);
-                err = KAFC_ERR__INVALID_ARG;
-            } else if (!(srcs[nr++] = strdup(t))) {
-                err = KAFC_ERR__NO_MEMORY;
-            }
-        } else if (!(names[nn++] = strdup(t))) {
-            err = KAFC_ERR__NO_MEMORY;
-        }
-    }
-    if (!err) {
-        kafc__mutex_lock(&c->lock);
-        if (c->manual) {
-            snprintf(errstr, errstr_size, "a manual assignment is in place (kafc_assign)");
-            err = KAFC_ERR__STATE;
-        } else {
-            sub_clear(c);
-            c->sub_names = names;
-            c->nsub = nn;
-            c->sub_re = res;
-            c->sub_re_src = srcs;
-            c->nre = nr;
-            c->subscribed = 1;
-            atomic_fetch_add(&c->sub_version, 1);
-            names = NULL;
-            srcs = NULL;
-            res = NULL;
-            nn = nr = 0;
-        }
-        kafc__mutex_unlock(&c->lock);
-    }
-    for (int i = 0; i < nn; i++)
-        free(names ? names[i] : NULL);
-    for (int i = 0; res && i < nr; i++) {
-        regfree(&res[i]);
-        free(srcs[i]);
-    }
-    free(names);
-    free(srcs);
-    free(res);
-    if (err) {
-        if (!errstr[0])
-            snprintf(errstr, errstr_size, "%s", kafc_err_str(err));
-        return set_err(c, err, "%s", errstr);
-    }
-    return call(c, CALL_SUBSCRIBE, NULL, -1, 0, NULL);
-}
-
-KAFC_EXTERN kafc_topic_partition_list_t *kafc_subscription(kafc_consumer_t *c)
-{
-    if (!c)
-        return NULL;
-    kafc__mutex_lock(&c->lock);
-    kafc_topic_partition_list_t *l = NULL;
-    if (c->subscribed && (l = kafc_topic_partition_list_new(c->nsub + c->nre))) {
-        for (int i = 0; i < c->nsub; i++)
-            kafc_topic_partition_list_add(l, c->sub_names[i], -1);
-        for (int i = 0; i < c->nre; i++)
-            kafc_topic_partition_list_add(l, c->sub_re_src[i], -1);
-    }
-    kafc__mutex_unlock(&c->lock);
-    return l;
-}
-
-/* Gives up the whole group assignment on this thread: commits positions
- * (auto-commit), tells the rebalance callback, unassigns. */
-static void revoke_all_here(kafc_consumer_t *c)
-{
-    kafc_topic_partition_list_t *l = kafc__consumer_assignment(c);
-    if (l && l->cnt > 0) {
-        if (c->auto_commit)
-            kafc__consumer_commit_positions(c, l);
-        if (c->cbs->rebalance_cb)
-            c->cbs->rebalance_cb(c, KAFC_REBALANCE_REVOKED, l, c->cbs->opaque);
-        kafc__mutex_lock(&c->lock);
-        kafc__consumer_assign_remove(c, l);
-        kafc__mutex_unlock(&c->lock);
-    }
-    kafc_topic_partition_list_destroy(l);
-}
-
-void kafc__consumer_commit_positions(kafc_consumer_t *c, const kafc_topic_partition_list_t *only)
-{
-    kafc_topic_partition_list_t *pos = kafc__consumer_positions_to_commit(c, only), *out = NULL;
-    if (!pos)
-        return;
-    call(c, CALL_COMMIT, pos, (int)c->request_timeout_ms, 0, &out);
-    kafc_topic_partition_list_destroy(out);
-}
-
-KAFC_EXTERN kafc_err_t kafc_unsubscribe(kafc_consumer_t *c)
-{
-    if (!c)
-        return KAFC_ERR__INVALID_ARG;
-    kafc__mutex_lock(&c->lock);
-    int was = c->subscribed;
-    kafc__mutex_unlock(&c->lock);
-    if (!was)
-        return KAFC_ERR_NONE;
-    revoke_all_here(c);
-    kafc__mutex_lock(&c->lock);
-    sub_clear(c);
-    c->subscribed = 0;
-    atomic_fetch_add(&c->sub_version, 1);
-    kafc__mutex_unlock(&c->lock);
-    return call(c, CALL_SUBSCRIBE, NULL, -1, 0, NULL);
-}
-
 /* ---- close and destroy ------------------------------------------------------------------ */
 
 KAFC_EXTERN kafc_err_t kafc_consumer_close(kafc_consumer_t *c, int timeout_ms)
@@ -1522,21 +973,22 @@ KAFC_EXTERN kafc_err_t kafc_consumer_close(kafc_consumer_t *c, int timeout_ms)
         int subscribed = c->subscribed;
         kafc__mutex_unlock(&c->lock);
         if (subscribed) {
-            revoke_all_here(c);
+            kafc__consumer_revoke_all(c);
         } else if (c->auto_commit) {
             kafc_topic_partition_list_t *pos = kafc__consumer_positions_to_commit(c, NULL);
             if (pos) {
                 kafc_topic_partition_list_t *out = NULL;
-                err = call(c, CALL_COMMIT, pos, kafc__remaining_ms(deadline), 0, &out);
+                err =
+                    kafc__consumer_call(c, CALL_COMMIT, pos, kafc__remaining_ms(deadline), 0, &out);
                 if (!err)
-                    err = first_err(out);
+                    err = kafc__consumer_first_err(out);
                 kafc_topic_partition_list_destroy(out);
             }
         }
         kafc__mutex_lock(&c->lock);
         c->subscribed = 0;
         kafc__mutex_unlock(&c->lock);
-        call(c, CALL_LEAVE, NULL, kafc__remaining_ms(deadline), 0, NULL);
+        kafc__consumer_call(c, CALL_LEAVE, NULL, kafc__remaining_ms(deadline), 0, NULL);
     }
     kafc__mutex_lock(&c->lock);
     kafc_topic_partition_list_t *all = all_assigned(c);
@@ -1559,6 +1011,8 @@ KAFC_EXTERN void kafc_consumer_destroy(kafc_consumer_t *c)
     cursor_release(c);
     kafc__mutex_unlock(&c->poll_lock);
     kafc_client_destroy(c->client); /* stops the I/O thread: no more chunks */
+    c->client = NULL;
+    atomic_store(&c->fetch_wake, 0); /* nobody left to wake */
     for (kafc__fchunk_t *ch = c->q_head, *next; ch; ch = next) {
         next = ch->next;
         kafc__fchunk_free(ch);
@@ -1568,7 +1022,7 @@ KAFC_EXTERN void kafc_consumer_destroy(kafc_consumer_t *c)
         free(p->topic);
         free(p);
     }
-    sub_clear(c);
+    kafc__consumer_sub_clear(c);
     free(c->cur.abort_pids);
     free(c->hash);
     kafc__codec_ctx_destroy(c->pctx);

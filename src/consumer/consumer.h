@@ -33,6 +33,9 @@
 
 typedef struct kafc__group kafc__group_t;
 
+/* Fetched chunks one partition may have waiting for poll. */
+#define KAFC__MAX_QUEUED 4
+
 /* Fetch state of a partition. */
 enum kafc__cp_state {
     KAFC__CP_IDLE = 0,       /* not assigned */
@@ -65,7 +68,7 @@ typedef struct kafc__cpart {
     int64_t reset_to; /* NEED_RESET: KAFC_OFFSET_BEGINNING or _END */
     int64_t hwm, lso, log_start;
     int eof_sent;       /* EOF reported at fetch_pos == hwm */
-    int queued;         /* chunks of it in c->q */
+    int queued;         /* chunks of it in c->q (fetching pauses at KAFC__MAX_QUEUED) */
     atomic_int version; /* bumped by seek/assign/unassign: older chunks are dropped */
     int64_t committed;  /* last offset committed or fetched from the group */
     /* Application position: the offset after the last message handed out
@@ -139,10 +142,11 @@ struct kafc_consumer_s {
     kafc__cpart_t **hash;
     size_t hsize, nparts;
     kafc__fchunk_t *q_head, *q_tail;
-    atomic_llong buffered; /* bytes of live fetch buffers */
-    int64_t buffered_max;  /* queued.max.messages.kbytes */
-    atomic_int ev_pending; /* client events wait to be served */
-    atomic_int fetch_wake; /* the fetcher was throttled: wake it when drained */
+    atomic_llong buffered;   /* bytes of live fetch buffers */
+    int64_t buffered_max;    /* queued.max.messages.kbytes */
+    atomic_int ev_pending;   /* client events wait to be served */
+    atomic_int fetch_wake;   /* the fetcher was throttled: wake it when drained */
+    atomic_int wake_pending; /* a wake-up of the I/O thread is on its way */
 
     /* Subscription (under lock). */
     char **sub_names;
@@ -213,6 +217,32 @@ void kafc__consumer_commit_positions(kafc_consumer_t *c, const kafc_topic_partit
  * commit; takes list. Any thread. */
 void kafc__consumer_commit_report(kafc_consumer_t *c, kafc_err_t err,
                                   kafc_topic_partition_list_t *list);
+
+/* Records the error of the last API call (kafc_consumer_last_error) and
+ * returns err. Application thread. */
+kafc_err_t kafc__consumer_set_err(kafc_consumer_t *c, kafc_err_t err, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+/* KAFC_ERR__INVALID_ARG (recorded) for an element without topic or with a
+ * negative partition. */
+kafc_err_t kafc__consumer_check_list(kafc_consumer_t *c, const kafc_topic_partition_list_t *l);
+/* The first per-partition error of l, or KAFC_ERR_NONE. */
+kafc_err_t kafc__consumer_first_err(const kafc_topic_partition_list_t *l);
+
+/* ---- calls.c ------------------------------------------------------------ */
+
+enum kafc__call_kind { CALL_COMMIT, CALL_COMMITTED, CALL_LIST_OFFSETS, CALL_LEAVE, CALL_SUBSCRIBE };
+
+/* Runs a call on the I/O thread and waits for it unless async (the result
+ * then goes to the offset commit callback). Takes list; *outp (may be
+ * NULL) gets the resulting list. Application thread. */
+kafc_err_t kafc__consumer_call(kafc_consumer_t *c, enum kafc__call_kind kind,
+                               kafc_topic_partition_list_t *list, int timeout_ms, int async,
+                               kafc_topic_partition_list_t **outp);
+/* Frees the subscription. Under c->lock (or when nothing else runs). */
+void kafc__consumer_sub_clear(kafc_consumer_t *c);
+/* Gives up the whole group assignment on this thread: commits positions
+ * (auto-commit), tells the rebalance callback, unassigns. */
+void kafc__consumer_revoke_all(kafc_consumer_t *c);
 
 /* fbuf helpers (any thread). */
 kafc__fbuf_t *kafc__fbuf_new(kafc_consumer_t *c, uint8_t *data, size_t size);

@@ -625,7 +625,7 @@ void kafc__fetcher_run(kafc_consumer_t *c)
             continue;
         int wants_offsets = p->state == KAFC__CP_NEED_RESET && !p->offsets_inflight;
         int wants_fetch = p->state == KAFC__CP_ACTIVE && !p->paused && !p->fetch_inflight &&
-                          p->queued == 0 && !throttled;
+                          p->queued < KAFC__MAX_QUEUED && !throttled;
         if (!wants_offsets && !wants_fetch)
             continue;
         if (p->retry_at_ms > now) {

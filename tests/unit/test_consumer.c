@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "kafc/kafc.h"
+#include "fakebroker.h"
 #include "test_cluster.h"
 #include "util/clock.h"
 
@@ -176,4 +177,195 @@ Test(consumer, assign_reads_everything_once_with_content)
     cr_assert_null(kafc_consumer_poll(c, 0));
     cr_assert_eq(kafc_consumer_last_error(c, NULL, 0), KAFC_ERR__STATE);
     kafc_consumer_destroy(c);
+}
+
+/* Next data message from c within the bound (errors other than EOF fail). */
+static kafc_message_t *next_msg(kafc_consumer_t *c, int timeout_ms)
+{
+    int64_t deadline = kafc__clock_ms() + timeout_ms;
+    while (kafc__clock_ms() < deadline) {
+        kafc_message_t *m = kafc_consumer_poll(c, 100);
+        if (!m)
+            continue;
+        if (kafc_message_err(m) == KAFC_ERR__PARTITION_EOF) {
+            kafc_message_destroy(m);
+            continue;
+        }
+        return m;
+    }
+    return NULL;
+}
+
+static int64_t next_offset(kafc_consumer_t *c)
+{
+    kafc_message_t *m = next_msg(c, 20000);
+    cr_assert_not_null(m, "no message");
+    cr_assert_eq(kafc_message_err(m), KAFC_ERR_NONE, "%s", kafc_err_name(kafc_message_err(m)));
+    int64_t o = kafc_message_offset(m);
+    kafc_message_destroy(m);
+    return o;
+}
+
+static kafc_consumer_t *assigned_consumer(const char *const *kv, int64_t offset)
+{
+    kafc_consumer_t *c = new_consumer(kv);
+    kafc_topic_partition_list_t *l = parts_of("t1", 1, offset);
+    cr_assert_eq(kafc_assign(c, l), KAFC_ERR_NONE);
+    kafc_topic_partition_list_destroy(l);
+    return c;
+}
+
+Test(consumer, seek_pause_resume_position)
+{
+    produce("t1", 1, 400, NULL);
+    kafc_consumer_t *c = assigned_consumer(NULL, KAFC_OFFSET_BEGINNING);
+    for (int i = 0; i < 100; i++)
+        cr_assert_eq(next_offset(c), i);
+    kafc_topic_partition_list_t *l = parts_of("t1", 1, 0);
+    cr_assert_eq(kafc_position(c, l), KAFC_ERR_NONE);
+    cr_assert_eq(l->elems[0].offset, 100);
+    /* Seek back: the prefetched data beyond is dropped. */
+    cr_assert_eq(kafc_seek(c, "t1", 0, 50), KAFC_ERR_NONE);
+    cr_assert_eq(next_offset(c), 50);
+    cr_assert_eq(next_offset(c), 51);
+    /* Paused: nothing arrives; resumed: it goes on where it stopped. */
+    cr_assert_eq(kafc_pause(c, l), KAFC_ERR_NONE);
+    int64_t until = kafc__clock_ms() + 500;
+    while (kafc__clock_ms() < until) {
+        kafc_message_t *m = kafc_consumer_poll(c, 50);
+        cr_assert_null(m, "a message from a paused partition");
+    }
+    cr_assert_eq(kafc_resume(c, l), KAFC_ERR_NONE);
+    cr_assert_eq(next_offset(c), 52);
+    /* Logical seeks. */
+    cr_assert_eq(kafc_seek(c, "t1", 0, KAFC_OFFSET_BEGINNING), KAFC_ERR_NONE);
+    cr_assert_eq(next_offset(c), 0);
+    kafc_topic_partition_list_destroy(l);
+    kafc_consumer_destroy(c);
+}
+
+Test(consumer, out_of_range_resets_per_policy)
+{
+    produce("t1", 1, 20, NULL);
+    kafc_consumer_t *c =
+        assigned_consumer((const char *[]){"auto.offset.reset", "earliest", NULL}, 100000);
+    cr_assert_eq(next_offset(c), 0);
+    kafc_consumer_destroy(c);
+
+    c = assigned_consumer((const char *[]){"auto.offset.reset", "none", NULL}, 100000);
+    kafc_message_t *m = next_msg(c, 20000);
+    cr_assert_not_null(m);
+    cr_assert_eq(kafc_message_err(m), KAFC_ERR_OFFSET_OUT_OF_RANGE);
+    cr_assert_eq(kafc_message_offset(m), 100000);
+    kafc_message_destroy(m);
+    kafc_consumer_destroy(c);
+
+    /* latest: only what is produced after the reset. */
+    c = assigned_consumer(
+        (const char *[]){"auto.offset.reset", "latest", "enable.partition.eof", "true", NULL},
+        100000);
+    m = NULL;
+    int64_t deadline = kafc__clock_ms() + 20000;
+    while (!m && kafc__clock_ms() < deadline)
+        m = kafc_consumer_poll(c, 100); /* the EOF at the end offset */
+    cr_assert_not_null(m);
+    cr_assert_eq(kafc_message_err(m), KAFC_ERR__PARTITION_EOF);
+    cr_assert_eq(kafc_message_offset(m), 20);
+    kafc_message_destroy(m);
+    produce("t1", 1, 5, NULL);
+    cr_assert_eq(next_offset(c), 20);
+    kafc_consumer_destroy(c);
+}
+
+Test(consumer, bad_input_gives_clear_errors)
+{
+    char errstr[256];
+    kafc_conf_t *conf = base_conf((const char *[]){
+        "heartbeat.interval.ms", "5000", "session.timeout.ms", "5000", "group.id", "g", NULL});
+    cr_assert_null(kafc_consumer_new(conf, errstr, sizeof(errstr)));
+    cr_assert(strstr(errstr, "heartbeat.interval.ms"), "%s", errstr);
+    kafc_conf_destroy(conf);
+
+    /* No group: no subscribe, no commit. */
+    kafc_consumer_t *c = new_consumer(NULL);
+    const char *topics[] = {"t1"};
+    cr_assert_eq(kafc_subscribe(c, topics, 1, errstr, sizeof(errstr)), KAFC_ERR__STATE);
+    cr_assert(strstr(errstr, "group.id"), "%s", errstr);
+    cr_assert_eq(kafc_commit(c, NULL), KAFC_ERR__STATE);
+    kafc_topic_partition_list_t *l = kafc_topic_partition_list_new(1);
+    kafc_topic_partition_list_add(l, "t1", -3);
+    cr_assert_eq(kafc_assign(c, l), KAFC_ERR__INVALID_ARG);
+    l->elems[0].partition = 0;
+    cr_assert_eq(kafc_incremental_unassign(c, l), KAFC_ERR__INVALID_ARG);
+    cr_assert_eq(kafc_seek(c, "t1", 0, 5), KAFC_ERR__UNKNOWN_PARTITION);
+    cr_assert_eq(kafc_incremental_assign(c, l), KAFC_ERR_NONE);
+    cr_assert_eq(kafc_incremental_assign(c, l), KAFC_ERR__INVALID_ARG);
+    cr_assert_eq(kafc_seek(c, "t1", 0, -77), KAFC_ERR__INVALID_ARG);
+    kafc_consumer_destroy(c);
+
+    /* A group member: bad patterns, empty lists, assign while subscribed,
+     * commits of partitions it does not own. */
+    c = new_consumer((const char *[]){"group.id", "g-bad", NULL});
+    const char *bad[] = {"^t(1"};
+    cr_assert_eq(kafc_subscribe(c, bad, 1, errstr, sizeof(errstr)), KAFC_ERR__INVALID_ARG);
+    cr_assert(strstr(errstr, "regular expression"), "%s", errstr);
+    const char *empty[] = {""};
+    cr_assert_eq(kafc_subscribe(c, empty, 1, errstr, sizeof(errstr)), KAFC_ERR__INVALID_ARG);
+    cr_assert_eq(kafc_subscribe(c, NULL, 0, errstr, sizeof(errstr)), KAFC_ERR__INVALID_ARG);
+    cr_assert_null(kafc_subscription(c));
+    cr_assert_eq(kafc_subscribe(c, topics, 1, errstr, sizeof(errstr)), KAFC_ERR_NONE);
+    kafc_topic_partition_list_t *sub = kafc_subscription(c);
+    cr_assert_eq(sub->cnt, 1);
+    cr_assert_str_eq(sub->elems[0].topic, "t1");
+    kafc_topic_partition_list_destroy(sub);
+    cr_assert_eq(kafc_assign(c, l), KAFC_ERR__STATE);
+    l->elems[0].offset = 3;
+    cr_assert_eq(kafc_commit(c, l), KAFC_ERR__INVALID_ARG);
+    cr_assert_eq(kafc_consumer_last_error(c, errstr, sizeof(errstr)), KAFC_ERR__INVALID_ARG);
+    cr_assert(strstr(errstr, "not assigned"), "%s", errstr);
+    cr_assert_eq(kafc_consumer_close(c, 10000), KAFC_ERR_NONE);
+    cr_assert_null(kafc_consumer_poll(c, 10));
+    cr_assert_eq(kafc_consumer_last_error(c, NULL, 0), KAFC_ERR__STATE);
+    cr_assert_eq(kafc_subscribe(c, topics, 1, errstr, sizeof(errstr)), KAFC_ERR__STATE);
+    kafc_consumer_destroy(c);
+    kafc_topic_partition_list_destroy(l);
+}
+
+/* The test broker answers ListOffsets by timestamp with -1: this one runs
+ * against the fake broker, which searches timestamps like Kafka. */
+Test(consumer_fb, offsets_for_times)
+{
+    kafc_fb_t *fb = kafc_fb_start(1);
+    cr_assert_not_null(fb);
+    cr_assert_eq(kafc_fb_topic_create(fb, "t1", 1, 1), 0);
+    tc = NULL;
+    char errstr[256];
+    kafc_conf_t *conf = kafc_conf_new();
+    cr_assert_eq(kafc_conf_set(conf, "bootstrap.servers", kafc_fb_bootstrap(fb), NULL, 0), 0);
+    kafc_producer_t *p = kafc_producer_new(conf, errstr, sizeof(errstr));
+    cr_assert_not_null(p, "%s", errstr);
+    for (int i = 0; i < 300; i++)
+        cr_assert_eq(kafc_produce(p, "t1", 0, 0, NULL, 0, "v", 1, NULL, 1000000 + i, NULL),
+                     KAFC_ERR_NONE);
+    cr_assert_eq(kafc_producer_flush(p, 30000), KAFC_ERR_NONE);
+    kafc_producer_destroy(p, 5000);
+    kafc_consumer_t *c = kafc_consumer_new(conf, errstr, sizeof(errstr));
+    cr_assert_not_null(c, "%s", errstr);
+    kafc_conf_destroy(conf);
+    kafc_topic_partition_list_t *l = kafc_topic_partition_list_new(1);
+    kafc_topic_partition_list_add(l, "t1", 0)->offset = 1000000 + 150;
+    cr_assert_eq(kafc_offsets_for_times(c, l, 10000), KAFC_ERR_NONE);
+    cr_assert_eq(l->elems[0].offset, 150, "got %lld", (long long)l->elems[0].offset);
+    l->elems[0].offset = 9000000;
+    cr_assert_eq(kafc_offsets_for_times(c, l, 10000), KAFC_ERR_NONE);
+    cr_assert_eq(l->elems[0].offset, KAFC_OFFSET_END);
+    int64_t lo = -5, hi = -5;
+    cr_assert_eq(kafc_query_watermark_offsets(c, "t1", 0, &lo, &hi, 10000), KAFC_ERR_NONE);
+    cr_assert_eq(lo, 0);
+    cr_assert_eq(hi, 300);
+    cr_assert_eq(kafc_query_watermark_offsets(c, "nope", 0, &lo, &hi, 3000),
+                 KAFC_ERR_UNKNOWN_TOPIC_OR_PARTITION);
+    kafc_topic_partition_list_destroy(l);
+    kafc_consumer_destroy(c);
+    kafc_fb_stop(fb);
 }
