@@ -424,8 +424,9 @@ KAFC_EXTERN kafc_consumer_t *kafc_consumer_new(const kafc_conf_t *conf, char *er
     /* The group exists before the I/O thread can look at it. */
     if (c->group_id && kafc__group_new(c) != KAFC_ERR_NONE)
         goto oom;
-    c->client = kafc__client_create(c->conf, &hooks, errstr, errstr_size);
-    if (!c->client)
+    /* c->client is set through hooks.client_out before the I/O thread
+     * starts; assigning the result again would race with that thread. */
+    if (!kafc__client_create(c->conf, &hooks, errstr, errstr_size))
         goto fail;
     return c;
 
