@@ -32,23 +32,15 @@ kafc__fbuf_t *kafc__fbuf_new(kafc_consumer_t *c, uint8_t *data, size_t size)
     b->data = data;
     b->size = size;
     b->c = c;
-    atomic_fetch_add(&c->buffered, (long long)size);
     return b;
 }
-
-void kafc_consumer_fbuf_released(kafc_consumer_t *c);
 
 void kafc__fbuf_unref(kafc__fbuf_t *b)
 {
     if (!b || atomic_fetch_sub_explicit(&b->refs, 1, memory_order_acq_rel) != 1)
         return;
-    kafc_consumer_t *c = b->c;
-    long long left = atomic_fetch_sub(&c->buffered, (long long)b->size) - (long long)b->size;
     free(b->data);
     free(b);
-    /* The fetcher stopped at the bound: let it go on once there is room. */
-    if (left < c->buffered_max && atomic_load(&c->fetch_wake) && atomic_exchange(&c->fetch_wake, 0))
-        kafc__consumer_wake_io(c);
 }
 
 void kafc__fchunk_free(kafc__fchunk_t *ch)
@@ -142,6 +134,7 @@ void kafc__consumer_enqueue(kafc_consumer_t *c, kafc__fchunk_t *ch)
         c->q_head = ch;
     c->q_tail = ch;
     ch->part->queued++;
+    atomic_fetch_add(&c->buffered, (long long)ch->len);
     kafc__cond_broadcast(&c->cond);
 }
 
@@ -467,6 +460,15 @@ static void cursor_release(kafc_consumer_t *c)
 {
     kafc__cursor_t *cu = &c->cur;
     cursor_end_batch(cu);
+    if (cu->chunk) {
+        long long len = (long long)cu->chunk->len;
+        long long left = atomic_fetch_sub(&c->buffered, len) - len;
+        /* The fetcher stopped at the bound: let it go on now there is
+         * room. */
+        if (left < c->buffered_max && atomic_load(&c->fetch_wake) &&
+            atomic_exchange(&c->fetch_wake, 0) && c->client)
+            kafc__consumer_wake_io(c);
+    }
     kafc__fchunk_free(cu->chunk);
     cu->chunk = NULL;
     cu->nabort_pids = 0;

@@ -46,7 +46,7 @@ enum kafc__cp_state {
 };
 
 /* A reference-counted block that consumed messages point into: a Fetch
- * response frame, or a decompressed batch. Counted in c->buffered. */
+ * response frame, or a decompressed batch. */
 typedef struct kafc__fbuf {
     atomic_int refs;
     uint8_t *data;
@@ -181,6 +181,7 @@ struct kafc_consumer_s {
     kafc__group_t *grp;
     kafc__timer_t fetch_timer;
     int fetch_reqs;         /* Fetch requests in flight */
+    int64_t fetch_reserved; /* their max_bytes, counted against the bound */
     int md_inflight;        /* a metadata request for unknown topics */
     int32_t fetch_busy[64]; /* brokers with a Fetch in flight (id + 1; 0: free) */
     int32_t fetch_session_rotation;

@@ -26,6 +26,8 @@
 
 #define FETCH_MIN_VERSION 4
 #define FETCH_MAX_VERSION 11
+/* The least a Fetch asks for: below it, waiting for room is better. */
+#define MIN_FETCH_BYTES (64 * 1024)
 #define LO_MIN_VERSION 1
 #define LO_MAX_VERSION 3
 #define MAX_BROKERS_BUSY ((int)(sizeof(((kafc_consumer_t *)0)->fetch_busy) / sizeof(int32_t)))
@@ -44,6 +46,7 @@ typedef struct freq {
     fpart_t *parts;
     int n;
     int is_fetch;       /* else ListOffsets */
+    int32_t max_bytes;  /* Fetch: what it may bring (reserved against the bound) */
     struct lo_app *app; /* an application's ListOffsets */
 } freq_t;
 
@@ -86,7 +89,7 @@ static kafc_err_t fetch_encode(kafc__request_t *req, int16_t version, kafc__wbuf
     m.replica_id = -1;
     m.max_wait_ms = c->max_wait_ms;
     m.min_bytes = c->fetch_min_bytes;
-    m.max_bytes = c->fetch_max_bytes;
+    m.max_bytes = r->max_bytes;
     m.isolation_level = c->read_committed ? 1 : 0;
     m.session_id = 0;
     m.session_epoch = -1; /* no fetch session: full requests */
@@ -97,8 +100,8 @@ static kafc_err_t fetch_encode(kafc__request_t *req, int16_t version, kafc__wbuf
     for (int i = 0; i < r->n; i++)
         if (i == 0 || strcmp(r->parts[i].p->topic, r->parts[i - 1].p->topic) != 0)
             nt++;
-    kafc__fetch_request_topic_t *topics = calloc((size_t)nt, sizeof(*topics));
-    kafc__fetch_request_partition_t *parts = calloc((size_t)r->n, sizeof(*parts));
+    kafc__fetch_request_topic_t *topics = calloc((size_t)(nt > 0 ? nt : 1), sizeof(*topics));
+    kafc__fetch_request_partition_t *parts = calloc((size_t)(r->n > 0 ? r->n : 1), sizeof(*parts));
     if (!topics || !parts) {
         free(topics);
         free(parts);
@@ -119,7 +122,8 @@ static kafc_err_t fetch_encode(kafc__request_t *req, int16_t version, kafc__wbuf
         fp->current_leader_epoch = r->parts[i].epoch;
         fp->fetch_offset = r->parts[i].offset;
         fp->log_start_offset = -1;
-        fp->partition_max_bytes = c->partition_max_bytes;
+        fp->partition_max_bytes =
+            c->partition_max_bytes < r->max_bytes ? c->partition_max_bytes : r->max_bytes;
         topics[t].partitions.count++;
     }
     m.topics.items = topics;
@@ -233,6 +237,15 @@ static void take_records(kafc_consumer_t *c, fpart_t *fp, kafc__fbuf_t *buf,
         /* The batch at the cut is corrupt: report it at its offset and stop
          * this partition until the application seeks past it. */
         int64_t at = p->fetch_pos;
+        size_t left = (size_t)pd->records.len - whole;
+        if (left >= 8) { /* its base offset: outside what the CRC covers */
+            const uint8_t *b = pd->records.ptr + whole;
+            uint64_t v = 0;
+            for (int i = 0; i < 8; i++)
+                v = v << 8 | b[i];
+            if ((int64_t)v >= at)
+                at = (int64_t)v;
+        }
         p->state = KAFC__CP_FAILED;
         kafc__consumer_event(c, p, err, at, "%s [%d]: corrupt batch at offset %lld: %s", p->topic,
                              p->partition, (long long)at, kafc_err_str(err));
@@ -306,6 +319,7 @@ static void fetch_done(kafc__request_t *req, kafc_err_t err, kafc__rbuf_t *body)
         return;
     }
     c->fetch_reqs--;
+    c->fetch_reserved -= r->max_bytes;
     busy_clear(c, r->broker);
     kafc__arena_t a;
     kafc__arena_init(&a);
@@ -377,8 +391,9 @@ static kafc_err_t lo_encode(kafc__request_t *req, int16_t version, kafc__wbuf_t 
     for (int i = 0; i < r->n; i++)
         if (i == 0 || strcmp(r->parts[i].p->topic, r->parts[i - 1].p->topic) != 0)
             nt++;
-    kafc__list_offsets_request_topic_t *topics = calloc((size_t)nt, sizeof(*topics));
-    kafc__list_offsets_request_partition_t *parts = calloc((size_t)r->n, sizeof(*parts));
+    kafc__list_offsets_request_topic_t *topics = calloc((size_t)(nt > 0 ? nt : 1), sizeof(*topics));
+    kafc__list_offsets_request_partition_t *parts =
+        calloc((size_t)(r->n > 0 ? r->n : 1), sizeof(*parts));
     if (!topics || !parts) {
         free(topics);
         free(parts);
@@ -545,10 +560,21 @@ static int32_t fetch_broker(kafc_consumer_t *c, kafc__cpart_t *p, int64_t now)
     return mp ? mp->leader : -1;
 }
 
-static void send_built(kafc_consumer_t *c, building_t *b)
+/* Sends the requests built; Fetches share room, the bytes the prefetch
+ * bound still allows. */
+static void send_built(kafc_consumer_t *c, building_t *b, int64_t room)
 {
     kafc__cluster_t *cl = &c->client->cluster;
+    int nfetch = 0;
+    for (int i = 0; i < b->n; i++)
+        nfetch += b->reqs[i]->is_fetch;
+    int64_t per = nfetch ? room / nfetch : 0;
+    if (per > c->fetch_max_bytes)
+        per = c->fetch_max_bytes;
+    if (per < MIN_FETCH_BYTES)
+        per = MIN_FETCH_BYTES;
     for (int i = 0; i < b->n; i++) {
+        b->reqs[i]->max_bytes = (int32_t)per;
         freq_t *r = b->reqs[i];
         kafc__broker_t *br = kafc__cluster_broker(cl, r->broker);
         kafc__request_t *req = NULL;
@@ -574,6 +600,7 @@ static void send_built(kafc_consumer_t *c, building_t *b)
         }
         if (r->is_fetch) {
             c->fetch_reqs++;
+            c->fetch_reserved += r->max_bytes;
             busy_set(c, r->broker);
             /* Long polls must not time out before the broker answers. */
             req->timeout_ms = c->request_timeout_ms + c->max_wait_ms;
@@ -612,11 +639,14 @@ void kafc__fetcher_run(kafc_consumer_t *c)
     if (!cl->have_md || atomic_load(&c->closed))
         return;
     int64_t now = kafc__clock_ms(), next_due = INT64_MAX;
-    int throttled = atomic_load(&c->buffered) >= c->buffered_max;
+    /* The bound covers what is buffered and what Fetches in flight may
+     * still bring. */
+    int64_t room = c->buffered_max - atomic_load(&c->buffered) - c->fetch_reserved;
+    int throttled = room < MIN_FETCH_BYTES;
     if (throttled) {
         atomic_store(&c->fetch_wake, 1);
-        if (atomic_load(&c->buffered) < c->buffered_max) /* drained meanwhile */
-            throttled = 0;
+        room = c->buffered_max - atomic_load(&c->buffered) - c->fetch_reserved;
+        throttled = room < MIN_FETCH_BYTES; /* drained meanwhile? */
     }
     building_t b = {.n = 0};
     kafc__mutex_lock(&c->lock);
@@ -662,7 +692,7 @@ void kafc__fetcher_run(kafc_consumer_t *c)
                                        md_answer, c) == KAFC_ERR_NONE)
         c->md_inflight = 1;
     kafc__mutex_unlock(&c->lock);
-    send_built(c, &b);
+    send_built(c, &b, room);
     if (next_due != INT64_MAX &&
         (!kafc__timer_armed(&c->fetch_timer) || c->fetch_timer.due_ms > next_due))
         kafc__timer_start_at(&c->client->sel, &c->fetch_timer, next_due, tick, c);

@@ -43,22 +43,60 @@ static void coord_found(void *arg, kafc_err_t err, const char *errstr, kafc__bro
     kafc__consumer_wake_io(g->c);
 }
 
-kafc__broker_t *kafc__group_coordinator(kafc__group_t *g)
+static void cnc_free(void *p)
+{
+    kafc__netclient_destroy(p);
+    free(p);
+}
+
+/* Drops the coordinator connection: its requests complete with
+ * KAFC_ERR__TRANSPORT now, the memory goes after the current dispatch (a
+ * callback of it may be running). */
+static void cnc_drop(kafc__group_t *g)
+{
+    kafc__netclient_t *nc = g->cnc;
+    if (!nc)
+        return;
+    g->cnc = NULL;
+    g->cnc_id = -1;
+    kafc__netclient_close(nc, KAFC_ERR__TRANSPORT, "coordinator changed");
+    if (kafc__selector_defer_free(&g->c->client->sel, nc, cnc_free) != KAFC_ERR_NONE)
+        kafc__netclient_destroy(nc); /* leaks the struct rather than risk a use after free */
+}
+
+/* The group talks to its coordinator over a connection of its own, as
+ * Java's consumer does: a broker answers one request per connection at a
+ * time, so a JoinGroup held for a whole rebalance (or a heartbeat behind a
+ * long Fetch poll) must not share the fetcher's connection. */
+kafc__netclient_t *kafc__group_coordinator(kafc__group_t *g)
 {
     kafc__cluster_t *cl = &g->c->client->cluster;
-    if (g->coord_id >= 0) {
-        kafc__broker_t *b = kafc__cluster_broker(cl, g->coord_id);
-        if (b)
-            return b;
+    kafc__broker_t *b = g->coord_id >= 0 ? kafc__cluster_broker(cl, g->coord_id) : NULL;
+    if (!b) {
         g->coord_id = -1;
+        if (!g->coord_lookup) {
+            g->coord_lookup = 1;
+            if (kafc__coord_find(cl, KAFC__COORD_GROUP, g->c->group_id,
+                                 (int)g->c->request_timeout_ms, coord_found, g) != KAFC_ERR_NONE)
+                g->coord_lookup = 0;
+        }
+        b = g->coord_id >= 0 ? kafc__cluster_broker(cl, g->coord_id) : NULL;
+        if (!b)
+            return NULL;
     }
-    if (!g->coord_lookup) {
-        g->coord_lookup = 1;
-        if (kafc__coord_find(cl, KAFC__COORD_GROUP, g->c->group_id, (int)g->c->request_timeout_ms,
-                             coord_found, g) != KAFC_ERR_NONE)
-            g->coord_lookup = 0;
-    }
-    return g->coord_id >= 0 ? kafc__cluster_broker(cl, g->coord_id) : NULL;
+    if (g->cnc && g->cnc_id == b->id)
+        return g->cnc;
+    cnc_drop(g);
+    kafc__netclient_t *nc = calloc(1, sizeof(*nc));
+    if (!nc)
+        return NULL;
+    char name[300];
+    snprintf(name, sizeof(name), "%s:%d/coordinator-%d", b->host, b->port, b->id);
+    kafc__netclient_init(nc, &g->c->client->sel, &g->c->client->log, name, b->host, b->port,
+                         &cl->cfg.nc, NULL, g);
+    g->cnc = nc;
+    g->cnc_id = b->id;
+    return nc;
 }
 
 void kafc__group_coord_dead(kafc__group_t *g, kafc_err_t err)
@@ -68,6 +106,7 @@ void kafc__group_coord_dead(kafc__group_t *g, kafc_err_t err)
                   g->c->group_id, g->coord_id, kafc_err_name(err));
     kafc__coord_invalidate(&g->c->client->cluster, KAFC__COORD_GROUP, g->c->group_id);
     g->coord_id = -1;
+    cnc_drop(g);
 }
 
 int kafc__group_err_coord(kafc_err_t err)
@@ -466,7 +505,7 @@ static void join_done(kafc__request_t *req, kafc_err_t err, kafc__rbuf_t *body)
     kafc__arena_destroy(&a);
 }
 
-static void send_join(kafc__group_t *g, kafc__broker_t *coord)
+static void send_join(kafc__group_t *g, kafc__netclient_t *coord)
 {
     kafc__request_t *req = kafc__request_new(KAFC__API_JOIN_GROUP, 0, 7, join_encode, join_done, g);
     if (!req)
@@ -475,7 +514,7 @@ static void send_join(kafc__group_t *g, kafc__broker_t *coord)
     req->timeout_ms = g->max_poll_interval_ms + 5000;
     g->state = KAFC__G_JOINING;
     g->inflight_join = 1;
-    kafc__netclient_send(&coord->nc, req);
+    kafc__netclient_send(coord, req);
 }
 
 /* ---- the leader's assignment ----------------------------------------------------------- */
@@ -826,7 +865,7 @@ static void sync_done(kafc__request_t *req, kafc_err_t err, kafc__rbuf_t *body)
 
 static void send_sync(kafc__group_t *g)
 {
-    kafc__broker_t *coord = kafc__group_coordinator(g);
+    kafc__netclient_t *coord = kafc__group_coordinator(g);
     kafc__request_t *req =
         coord ? kafc__request_new(KAFC__API_SYNC_GROUP, 0, 5, sync_encode, sync_done, g) : NULL;
     if (!req) {
@@ -835,7 +874,7 @@ static void send_sync(kafc__group_t *g)
         return;
     }
     g->inflight_sync = 1;
-    kafc__netclient_send(&coord->nc, req);
+    kafc__netclient_send(coord, req);
 }
 
 /* ---- Heartbeat --------------------------------------------------------------------- */
@@ -892,14 +931,14 @@ static void hb_done(kafc__request_t *req, kafc_err_t err, kafc__rbuf_t *body)
     }
 }
 
-static void send_heartbeat(kafc__group_t *g, kafc__broker_t *coord)
+static void send_heartbeat(kafc__group_t *g, kafc__netclient_t *coord)
 {
     kafc__request_t *req = kafc__request_new(KAFC__API_HEARTBEAT, 0, 4, hb_encode, hb_done, g);
     if (!req)
         return;
     g->inflight_hb = 1;
     g->next_hb_ms = kafc__clock_ms() + g->heartbeat_interval_ms;
-    kafc__netclient_send(&coord->nc, req);
+    kafc__netclient_send(coord, req);
 }
 
 /* ---- LeaveGroup ------------------------------------------------------------------------ */
@@ -961,8 +1000,7 @@ static void leave_done(kafc__request_t *req, kafc_err_t err, kafc__rbuf_t *body)
  * keeps their partitions for session.timeout.ms) and forgets membership. */
 static void leave_now(kafc__group_t *g, int64_t deadline, kafc__commit_done_t *done, void *arg)
 {
-    kafc__broker_t *coord =
-        g->coord_id >= 0 ? kafc__cluster_broker(&g->c->client->cluster, g->coord_id) : NULL;
+    kafc__netclient_t *coord = g->cnc;
     int member = g->member_id[0] && g->generation >= 0 && !g->instance_id;
     leave_req_t *lr = calloc(1, sizeof(*lr));
     kafc__request_t *req = NULL;
@@ -992,7 +1030,7 @@ static void leave_now(kafc__group_t *g, int64_t deadline, kafc__commit_done_t *d
     }
     int64_t left = deadline - kafc__clock_ms();
     req->timeout_ms = left > 100 ? left : 100;
-    kafc__netclient_send(&coord->nc, req);
+    kafc__netclient_send(coord, req);
 }
 
 void kafc__group_leave(kafc_consumer_t *c, int64_t deadline_ms, kafc__commit_done_t *done,
@@ -1175,12 +1213,12 @@ void kafc__group_run(kafc_consumer_t *c)
         }
         if (g->ntopics == 0 && g->state == KAFC__G_INIT)
             return; /* nothing known to subscribe to yet */
-        kafc__broker_t *coord = kafc__group_coordinator(g);
+        kafc__netclient_t *coord = kafc__group_coordinator(g);
         if (coord && !g->inflight_join)
             send_join(g, coord);
     } else if (g->state == KAFC__G_STABLE) {
         if (!g->inflight_hb && now >= g->next_hb_ms) {
-            kafc__broker_t *coord = kafc__group_coordinator(g);
+            kafc__netclient_t *coord = kafc__group_coordinator(g);
             if (coord)
                 send_heartbeat(g, coord);
             else
@@ -1202,6 +1240,7 @@ kafc_err_t kafc__group_new(kafc_consumer_t *c)
     }
     g->c = c;
     g->coord_id = -1;
+    g->cnc_id = -1;
     g->generation = -1;
     g->state = KAFC__G_INIT;
     const char *inst = kafc__conf_str(c->conf, KAFC__P_GROUP_INSTANCE_ID);
@@ -1239,6 +1278,10 @@ void kafc__group_destroy(kafc_consumer_t *c)
     if (c->client)
         kafc__timer_stop(&c->client->sel, &g->timer);
     kafc__offsets_destroy(g);
+    if (g->cnc) { /* requests complete with KAFC_ERR__DESTROY while g lives */
+        kafc__netclient_destroy(g->cnc);
+        free(g->cnc);
+    }
     lmembers_free(g);
     strs_free(g->topics, g->ntopics);
     kafc_topic_partition_list_destroy(g->owned);

@@ -37,7 +37,9 @@ struct kafc__group {
     int64_t session_timeout_ms, heartbeat_interval_ms, max_poll_interval_ms, metadata_max_age_ms,
         auto_commit_interval_ms;
 
-    int32_t coord_id; /* -1: unknown */
+    int32_t coord_id;       /* -1: unknown */
+    kafc__netclient_t *cnc; /* our own connection to the coordinator */
+    int32_t cnc_id;         /* the broker it goes to */
     int coord_lookup;
     int inflight_join, inflight_sync, inflight_hb;
     int64_t retry_at_ms, next_hb_ms, last_hb_ok_ms, next_md_ms, next_autocommit_ms;
@@ -67,8 +69,9 @@ struct kafc__group {
     int autocommit_inflight;
 };
 
-/* The coordinator broker, or NULL (a lookup is then under way). */
-kafc__broker_t *kafc__group_coordinator(kafc__group_t *g);
+/* The connection to the coordinator, or NULL (a lookup is then under
+ * way). */
+kafc__netclient_t *kafc__group_coordinator(kafc__group_t *g);
 /* Forgets the coordinator after err. */
 void kafc__group_coord_dead(kafc__group_t *g, kafc_err_t err);
 /* 1 for errors that mean "find the coordinator again". Any thread. */

@@ -285,7 +285,7 @@ static void fetch_done(kafc__request_t *req, kafc_err_t err, kafc__rbuf_t *body)
 
 /* ---- the queue ------------------------------------------------------------------ */
 
-static void send_op(kafc__group_t *g, kafc__goffop_t *op, kafc__broker_t *coord)
+static void send_op(kafc__group_t *g, kafc__goffop_t *op, kafc__netclient_t *coord)
 {
     kafc__request_t *req = op->kind == OP_COMMIT
                                ? kafc__request_new(KAFC__API_OFFSET_COMMIT, COMMIT_MIN, COMMIT_MAX,
@@ -299,7 +299,7 @@ static void send_op(kafc__group_t *g, kafc__goffop_t *op, kafc__broker_t *coord)
     int64_t left = op->deadline - kafc__clock_ms();
     if (left < req->timeout_ms || req->timeout_ms <= 0)
         req->timeout_ms = left > 1 ? left : 1;
-    kafc__netclient_send(&coord->nc, req);
+    kafc__netclient_send(coord, req);
 }
 
 /* Start positions from the group for partitions assigned without one. */
@@ -418,7 +418,7 @@ void kafc__offsets_run(kafc__group_t *g, int64_t now)
     /* Send what waits, once the coordinator is known; time out the rest. */
     if (!g->ops)
         return;
-    kafc__broker_t *coord = kafc__group_coordinator(g);
+    kafc__netclient_t *coord = kafc__group_coordinator(g);
     kafc__goffop_t *list = g->ops;
     g->ops = NULL;
     while (list) {

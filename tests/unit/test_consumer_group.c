@@ -282,3 +282,112 @@ Test(group, three_members_cooperative_sticky)
 {
     share_and_take_over("cooperative-sticky", 3, "g-coop");
 }
+
+static int tc_ok(const char *fmt, const char *arg, int id)
+{
+    char reply[256];
+    return kafc_tc_cmd(tc, reply, sizeof(reply), 10000, fmt, arg, id) == 0;
+}
+
+/* The coordinator moves and a broker goes down and up while a member reads:
+ * every message still arrives. */
+Test(group, coordinator_moves_and_broker_down_up)
+{
+    const int n = 3000;
+    int *seen = calloc(2 * n, sizeof(int));
+    produce("t6", 6, 0, 2 * n);
+    kafc_consumer_t *c = new_member("g-fail", "range", NULL, "t6");
+    int64_t deadline = kafc__clock_ms() + 60000;
+    while (unique(seen, 2 * n) < n / 2 && kafc__clock_ms() < deadline)
+        poll_one(c, seen, 2 * n, 50);
+    cr_assert(tc_ok("coordinator group %s %d", "g-fail", 2));
+    while (unique(seen, 2 * n) < n && kafc__clock_ms() < deadline)
+        poll_one(c, seen, 2 * n, 50);
+    cr_assert(unique(seen, 2 * n) >= n);
+    /* Commits reach the new coordinator. */
+    cr_assert_eq(kafc_commit(c, NULL), KAFC_ERR_NONE);
+    /* Partitions led by broker 1 stall while it is down; the others go
+     * on; nothing is lost once it is back. */
+    cr_assert(tc_ok("broker down %s%d", "", 1));
+    int64_t until = kafc__clock_ms() + 1500;
+    while (kafc__clock_ms() < until)
+        poll_one(c, seen, 2 * n, 50);
+    cr_assert(tc_ok("broker up %s%d", "", 1));
+    while (unique(seen, 2 * n) < 2 * n && kafc__clock_ms() < deadline)
+        poll_one(c, seen, 2 * n, 50);
+    for (int i = 0; i < 2 * n; i++)
+        cr_assert(seen[i] >= 1, "message %d lost", i);
+    kafc_consumer_destroy(c);
+    free(seen);
+}
+
+/* A pattern subscription covers every matching topic, also one created
+ * later. */
+Test(group, regex_subscription_follows_new_topics)
+{
+    char errstr[256];
+    kafc_conf_t *conf = base_conf((const char *[]){
+        "group.id", "g-re", "auto.offset.reset", "earliest", "metadata.max.age.ms", "1000",
+        "session.timeout.ms", "6000", "heartbeat.interval.ms", "300", NULL});
+    kafc_consumer_t *c = kafc_consumer_new(conf, errstr, sizeof(errstr));
+    kafc_conf_destroy(conf);
+    cr_assert_not_null(c, "%s", errstr);
+    const char *topics[] = {"^t[0-9]+$"};
+    cr_assert_eq(kafc_subscribe(c, topics, 1, errstr, sizeof(errstr)), KAFC_ERR_NONE, "%s", errstr);
+    int64_t deadline = kafc__clock_ms() + 30000;
+    while (count_assigned(c) != 10 && kafc__clock_ms() < deadline)
+        kafc_message_destroy(kafc_consumer_poll(c, 50));
+    cr_assert_eq(count_assigned(c), 10);
+    cr_assert(tc_ok("topic create %s %d", "t9", 2));
+    deadline = kafc__clock_ms() + 30000;
+    while (count_assigned(c) != 12 && kafc__clock_ms() < deadline)
+        kafc_message_destroy(kafc_consumer_poll(c, 50));
+    cr_assert_eq(count_assigned(c), 12);
+    kafc_consumer_destroy(c);
+}
+
+/* A member that stops polling leaves the group (the other takes over);
+ * when it polls again it is told, loses its partitions and rejoins. */
+Test(group, max_poll_interval_leaves_and_rejoins)
+{
+    char errstr[256];
+    struct rb_log la = {0}, lb = {0};
+    kafc_conf_t *conf = base_conf(
+        (const char *[]){"group.id", "g-mpi", "auto.offset.reset", "earliest",
+                         "max.poll.interval.ms", "2000", "partition.assignment.strategy", "range",
+                         "heartbeat.interval.ms", "300", "session.timeout.ms", "6000", NULL});
+    kafc_conf_set_rebalance_cb(conf, rebalance_cb);
+    kafc_conf_set_opaque(conf, &la);
+    kafc_consumer_t *a = kafc_consumer_new(conf, errstr, sizeof(errstr));
+    cr_assert_not_null(a, "%s", errstr);
+    kafc_conf_destroy(conf);
+    const char *topics[] = {"t4"};
+    cr_assert_eq(kafc_subscribe(a, topics, 1, errstr, sizeof(errstr)), KAFC_ERR_NONE);
+    kafc_consumer_t *b = new_member("g-mpi", "range", &lb, "t4");
+    kafc_consumer_t *cs[2] = {a, b};
+    int dummy[1];
+    int64_t deadline = kafc__clock_ms() + 30000;
+    while (!balanced(cs, 2, 4) && kafc__clock_ms() < deadline)
+        for (int m = 0; m < 2; m++)
+            poll_one(cs[m], dummy, 0, 20);
+    cr_assert(balanced(cs, 2, 4));
+    /* a stops polling; b ends up with everything. */
+    deadline = kafc__clock_ms() + 30000;
+    while (count_assigned(b) != 4 && kafc__clock_ms() < deadline)
+        poll_one(b, dummy, 0, 50);
+    cr_assert_eq(count_assigned(b), 4);
+    /* a's next poll reports it and its partitions are lost. */
+    kafc_message_t *m = kafc_consumer_poll(a, 1000);
+    cr_assert_not_null(m);
+    cr_assert_eq(kafc_message_err(m), KAFC_ERR__TIMED_OUT);
+    cr_assert_eq(kafc_message_partition(m), -1);
+    kafc_message_destroy(m);
+    cr_assert_eq(la.lost, 1);
+    deadline = kafc__clock_ms() + 30000;
+    while (!balanced(cs, 2, 4) && kafc__clock_ms() < deadline)
+        for (int k = 0; k < 2; k++)
+            poll_one(cs[k], dummy, 0, 20);
+    cr_assert(balanced(cs, 2, 4));
+    kafc_consumer_destroy(a);
+    kafc_consumer_destroy(b);
+}
