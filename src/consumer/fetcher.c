@@ -47,6 +47,7 @@ typedef struct freq {
     int n;
     int is_fetch;       /* else ListOffsets */
     int32_t max_bytes;  /* Fetch: what it may bring (reserved against the bound) */
+    int live;           /* Fetch: partitions not known to be at their end */
     struct lo_app *app; /* an application's ListOffsets */
 } freq_t;
 
@@ -649,10 +650,15 @@ void kafc__fetcher_run(kafc_consumer_t *c)
         throttled = room < MIN_FETCH_BYTES; /* drained meanwhile? */
     }
     building_t b = {.n = 0};
+    int32_t blocked[16]; /* brokers with partitions waiting for poll to drain them */
+    int nblocked = 0;
     kafc__mutex_lock(&c->lock);
     for (kafc__cpart_t *p = c->parts; p; p = p->next) {
         if (!p->assigned)
             continue;
+        if (p->state == KAFC__CP_ACTIVE && !p->paused && p->queued >= KAFC__MAX_QUEUED &&
+            nblocked < 16)
+            blocked[nblocked++] = fetch_broker(c, p, now);
         int wants_offsets = p->state == KAFC__CP_NEED_RESET && !p->offsets_inflight;
         int wants_fetch = p->state == KAFC__CP_ACTIVE && !p->paused && !p->fetch_inflight &&
                           p->queued < KAFC__MAX_QUEUED && !throttled;
@@ -681,10 +687,28 @@ void kafc__fetcher_run(kafc_consumer_t *c)
         if (!r || freq_add(r, p, wants_fetch ? p->fetch_pos : p->reset_to,
                            wants_fetch ? p->fetch_epoch : -1) != 0)
             continue;
-        if (wants_fetch)
+        if (wants_fetch) {
             p->fetch_inflight = 1;
-        else
+            r->live += p->hwm < 0 || p->fetch_pos < p->hwm;
+        } else {
             p->offsets_inflight = 1;
+        }
+    }
+    /* A Fetch of partitions that are all at their end is held by the broker
+     * for fetch.max.wait.ms, and a broker answers one request per
+     * connection at a time: while partitions with data wait for poll to
+     * drain them, do not park their connection on such a Fetch. */
+    for (int i = 0; i < b.n; i++) {
+        freq_t *r = b.reqs[i];
+        int parked = 0;
+        for (int k = 0; r->is_fetch && !r->live && k < nblocked; k++)
+            parked |= blocked[k] == r->broker;
+        if (!parked)
+            continue;
+        for (int j = 0; j < r->n; j++)
+            r->parts[j].p->fetch_inflight = 0;
+        freq_free(r);
+        b.reqs[i--] = b.reqs[--b.n];
     }
     /* Names are copied by the request; partition objects outlive it. */
     if (nunknown &&
