@@ -152,8 +152,6 @@ static kafc__ptopic_t *topic_find(kafc_producer_t *p, const char *name)
     return NULL;
 }
 
-/* Sizes a topic's partition array (under topics_lock; I/O thread). Only
- * grows: partitions never disappear from under queued batches. */
 /* Sizes a topic's partition array the first time its metadata arrives
  * (under topics_lock; I/O thread). Partition structs hold locks and are
  * pointed to by batches, so they never move: later increases of the count
@@ -178,6 +176,8 @@ static kafc_err_t topic_resize(kafc__ptopic_t *t, int32_t n)
     t->parts = parts;
     t->available = avail;
     t->npartitions = n;
+    /* Publishes the above to topic_get's lock-free path. */
+    atomic_store_explicit(&t->ready, 1, memory_order_release);
     return KAFC_ERR_NONE;
 }
 
@@ -211,11 +211,29 @@ void kafc__producer_metadata_update(kafc_producer_t *p)
     kafc__mutex_unlock(&p->topics_lock);
 }
 
+/* The max.block.ms deadline of a produce call, read from the clock only
+ * when the call has to wait (*dl 0: not yet). */
+static int64_t block_deadline(const kafc_producer_t *p, int64_t *dl)
+{
+    if (*dl == 0)
+        *dl = kafc__deadline_ms((int)p->max_block_ms);
+    return *dl;
+}
+
 /* The topic, created when new; waits up to the deadline for its metadata.
  * Returns the topic with *errp NONE, or NULL with *errp set. */
-static kafc__ptopic_t *topic_get(kafc_producer_t *p, const char *name, int64_t deadline,
+static kafc__ptopic_t *topic_get(kafc_producer_t *p, const char *name, int64_t *deadline,
                                  kafc_err_t *errp)
 {
+    /* Without the lock first: topics are only ever prepended (the head is
+     * published with release) and live until the producer goes; a topic
+     * with partitions has `ready` set after them. */
+    for (kafc__ptopic_t *t = atomic_load_explicit(&p->topics_pub, memory_order_acquire); t;
+         t = t->next)
+        if (strcmp(t->name, name) == 0 && atomic_load_explicit(&t->ready, memory_order_acquire)) {
+            *errp = KAFC_ERR_NONE;
+            return t;
+        }
     kafc__mutex_lock(&p->topics_lock);
     kafc__ptopic_t *t = topic_find(p, name);
     if (t && t->npartitions > 0) {
@@ -235,10 +253,12 @@ static kafc__ptopic_t *topic_get(kafc_producer_t *p, const char *name, int64_t d
         kafc__ptopic_state_init(&t->pstate);
         t->next = p->topics;
         p->topics = t;
+        atomic_store_explicit(&p->topics_pub, t, memory_order_release);
         kafc__selector_wakeup(&p->client->sel); /* the sender asks for it */
     }
     while (t->npartitions <= 0 && t->err == KAFC_ERR_NONE && !atomic_load(&p->destroying)) {
-        if (kafc__cond_timedwait_ms(&p->topics_cond, &p->topics_lock, deadline) ==
+        if (kafc__cond_timedwait_ms(&p->topics_cond, &p->topics_lock,
+                                    block_deadline(p, deadline)) ==
             KAFC_ERR__TIMED_OUT)
             break;
     }
@@ -350,7 +370,7 @@ static void wake_sender(kafc_producer_t *p)
 static kafc_err_t append(kafc_producer_t *p, kafc__ptopic_t *t, kafc__ppart_t *part, int64_t ts,
                          const void *key, int32_t klen, const void *value, int32_t vlen,
                          const kafc__record_header_t *rh, size_t nh, kafc_headers_t *hdrs,
-                         void *opaque, size_t rec_max, int64_t deadline, int sticky)
+                         void *opaque, size_t rec_max, int64_t *deadline, int sticky)
 {
     int ready = 0;
     kafc__mutex_lock(&part->lock);
@@ -373,7 +393,7 @@ static kafc_err_t append(kafc_producer_t *p, kafc__ptopic_t *t, kafc__ppart_t *p
     size_t need = rec_max + KAFC__BATCH_HEADER_SIZE;
     size_t cap = need > (size_t)p->batch_size ? need : (size_t)p->batch_size;
     kafc__pbatch_t *b = NULL;
-    err = batch_new(p, part, cap, kafc__remaining_ms(deadline), &b);
+    err = batch_new(p, part, cap, kafc__remaining_ms(block_deadline(p, deadline)), &b);
     if (err != KAFC_ERR_NONE)
         return err;
 
@@ -479,7 +499,7 @@ int kafc__producer_split(kafc_producer_t *p, kafc__pbatch_t *b, kafc__pbatch_t *
 static kafc_err_t produce_one(kafc_producer_t *p, kafc__ptopic_t *t, int32_t partition, int flags,
                               const void *key, size_t key_len, const void *value, size_t value_len,
                               kafc_headers_t *hdrs, int64_t timestamp, void *opaque,
-                              int64_t deadline)
+                              int64_t *deadline)
 {
     kafc__record_header_t stack_rh[MAX_STACK_HEADERS], *rh = stack_rh;
     size_t nh = hdrs ? kafc_headers_count(hdrs) : 0;
@@ -559,12 +579,12 @@ KAFC_EXTERN kafc_err_t kafc_produce(kafc_producer_t *p, const char *topic, int32
     kafc_err_t err = check_state(p);
     if (err != KAFC_ERR_NONE)
         return err;
-    int64_t deadline = kafc__deadline_ms((int)p->max_block_ms);
-    kafc__ptopic_t *t = topic_get(p, topic, deadline, &err);
+    int64_t deadline = 0;
+    kafc__ptopic_t *t = topic_get(p, topic, &deadline, &err);
     if (!t)
         return err;
     return produce_one(p, t, partition, flags, key, key_len, value, value_len, headers, timestamp,
-                       msg_opaque, deadline);
+                       msg_opaque, &deadline);
 }
 
 KAFC_EXTERN size_t kafc_produce_batch(kafc_producer_t *p, const char *topic, int flags,
@@ -577,9 +597,9 @@ KAFC_EXTERN size_t kafc_produce_batch(kafc_producer_t *p, const char *topic, int
         err = KAFC_ERR__INVALID_ARG;
     if (err == KAFC_ERR_NONE)
         err = check_state(p);
-    int64_t deadline = p ? kafc__deadline_ms((int)p->max_block_ms) : 0;
+    int64_t deadline = 0;
     if (err == KAFC_ERR_NONE)
-        t = topic_get(p, topic, deadline, &err);
+        t = topic_get(p, topic, &deadline, &err);
     for (size_t i = 0; i < count; i++) {
         kafc_produce_msg_t *m = &msgs[i];
         if (!t) {
@@ -589,7 +609,7 @@ KAFC_EXTERN size_t kafc_produce_batch(kafc_producer_t *p, const char *topic, int
         m->err = m->partition < KAFC_PARTITION_ANY
                      ? KAFC_ERR__INVALID_ARG
                      : produce_one(p, t, m->partition, flags, m->key, m->key_len, m->value,
-                                   m->value_len, m->headers, m->timestamp, m->opaque, deadline);
+                                   m->value_len, m->headers, m->timestamp, m->opaque, &deadline);
         if (m->err == KAFC_ERR_NONE)
             ok++;
     }

@@ -86,6 +86,7 @@ struct kafc__ptopic {
     uint8_t *available; /* per partition: has a leader */
     kafc__ptopic_state_t pstate;
     int metadata_asked;
+    atomic_int ready; /* set (release) once parts/npartitions are published */
 };
 
 struct kafc_producer_s {
@@ -99,6 +100,7 @@ struct kafc_producer_s {
     kafc__mutex_t topics_lock;
     kafc__cond_t topics_cond; /* metadata arrived for some topic */
     kafc__ptopic_t *topics;
+    _Atomic(kafc__ptopic_t *) topics_pub; /* = topics, for lock-free readers */
 
     atomic_llong outstanding; /* accepted, not yet reported */
     atomic_int destroying;
