@@ -109,7 +109,8 @@ static void retry_later(lookup_t *lk)
 {
     if (kafc__dbg_on(lk->cl->log, KAFC__DBG_CGRP))
         kafc__log(lk->cl->log, KAFC_LOG_DEBUG, "cgrp",
-                  "coordinator lookup for \"%s\" will be retried: %s", lk->key, lk->last_error);
+                  "coordinator lookup for \"%s\" will be retried: %s", lk->key,
+                  lk->last_error[0] ? lk->last_error : "no broker connected yet");
     int64_t due = kafc__clock_ms() + lk->cl->cfg.retry_backoff_ms;
     if (due > lk->deadline_ms)
         due = lk->deadline_ms;

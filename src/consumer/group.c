@@ -817,8 +817,18 @@ static void sync_done(kafc__request_t *req, kafc_err_t err, kafc__rbuf_t *body)
     kafc__arena_t a;
     kafc__arena_init(&a);
     kafc__sync_group_response_t m;
-    if (err == KAFC_ERR_NONE)
+    if (err == KAFC_ERR_NONE) {
+        size_t start = body->pos;
         err = kafc__sync_group_response_decode(&m, req->version, body, &a);
+        /* Some brokers answer an error with a null assignment, which the
+         * schema does not allow: the error code before it still counts. */
+        size_t at = start + (req->version >= 1 ? 4 : 0);
+        if (err != KAFC_ERR_NONE && body->len >= at + 2) {
+            int16_t ec = (int16_t)((uint16_t)body->data[at] << 8 | body->data[at + 1]);
+            if (ec != 0)
+                err = ec;
+        }
+    }
     if (err == KAFC_ERR_NONE)
         err = m.error_code;
     kafc_topic_partition_list_t *now = NULL;
