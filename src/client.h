@@ -11,6 +11,8 @@
 #ifndef KAFC_CLIENT_INTERNAL_H
 #define KAFC_CLIENT_INTERNAL_H
 
+#include <stdatomic.h>
+
 #include "cluster/cluster.h"
 #include "kafc/kafc.h"
 #include "net/selector.h"
@@ -64,6 +66,7 @@ struct kafc_client_s {
     kafc__event_t *ev_head, *ev_tail;
     int nlogs;
     uint64_t logs_dropped;
+    atomic_int ev_ready; /* events or dropped logs wait: serve's lock-free check */
     int terminate;
     int stopped; /* application thread only */
 };
