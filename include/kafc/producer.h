@@ -82,7 +82,13 @@ KAFC_EXTERN kafc_producer_t *kafc_producer_new(const kafc_conf_t *conf, char *er
  *   KAFC_ERR__MSG_SIZE_TOO_LARGE  the record exceeds message.max.bytes /
  *                                 max.request.size.
  *   KAFC_ERR__QUEUE_FULL          buffer.memory is used up and max.block.ms
- *                                 passed (at once when it is 0).
+ *                                 passed. It waits only while another
+ *                                 thread is in kafc_producer_poll/flush
+ *                                 with a timeout (batch memory comes back
+ *                                 when a poll serves its delivery
+ *                                 reports); otherwise, and when
+ *                                 max.block.ms is 0, at once: poll, then
+ *                                 produce again.
  *   KAFC_ERR__FATAL               the producer hit a fatal error (see
  *                                 kafc_producer_fatal_error()).
  *   KAFC_ERR__DESTROY             destroy has begun.

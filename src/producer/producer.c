@@ -36,6 +36,13 @@ static kafc_err_t batch_new(kafc_producer_t *p, kafc__ppart_t *part, size_t cap,
                             kafc__pbatch_t **bp)
 {
     uint8_t *buf = NULL;
+    /* Batch memory comes back only when a poll serves the batch's
+     * delivery reports (they point into it; Java frees at the broker's
+     * answer instead). With no thread waiting in poll/flush now, waiting
+     * here would stall a caller that polls between produce calls for all
+     * of max.block.ms: say queue-full at once. */
+    if (timeout_ms != 0 && atomic_load(&p->polling) == 0)
+        timeout_ms = 0;
     kafc_err_t err = kafc__bufpool_alloc(&p->pool, cap, timeout_ms, &buf);
     if (err != KAFC_ERR_NONE)
         return err;
@@ -258,8 +265,7 @@ static kafc__ptopic_t *topic_get(kafc_producer_t *p, const char *name, int64_t *
     }
     while (t->npartitions <= 0 && t->err == KAFC_ERR_NONE && !atomic_load(&p->destroying)) {
         if (kafc__cond_timedwait_ms(&p->topics_cond, &p->topics_lock,
-                                    block_deadline(p, deadline)) ==
-            KAFC_ERR__TIMED_OUT)
+                                    block_deadline(p, deadline)) == KAFC_ERR__TIMED_OUT)
             break;
     }
     kafc_err_t err = KAFC_ERR_NONE;
@@ -620,7 +626,14 @@ KAFC_EXTERN size_t kafc_produce_batch(kafc_producer_t *p, const char *topic, int
 
 KAFC_EXTERN int kafc_producer_poll(kafc_producer_t *p, int timeout_ms)
 {
-    return p ? kafc__client_serve(p->client, timeout_ms) : 0;
+    if (!p)
+        return 0;
+    if (timeout_ms == 0)
+        return kafc__client_serve(p->client, 0);
+    atomic_fetch_add(&p->polling, 1);
+    int n = kafc__client_serve(p->client, timeout_ms);
+    atomic_fetch_sub(&p->polling, 1);
+    return n;
 }
 
 KAFC_EXTERN int64_t kafc_producer_outstanding(kafc_producer_t *p)
@@ -634,6 +647,7 @@ KAFC_EXTERN kafc_err_t kafc_producer_flush(kafc_producer_t *p, int timeout_ms)
         return KAFC_ERR__INVALID_ARG;
     int64_t deadline = kafc__deadline_ms(timeout_ms);
     atomic_fetch_add(&p->flush_requested, 1);
+    atomic_fetch_add(&p->polling, 1);
     wake_sender(p);
     while (atomic_load(&p->outstanding) > 0) {
         int left = kafc__remaining_ms(deadline);
@@ -641,6 +655,7 @@ KAFC_EXTERN kafc_err_t kafc_producer_flush(kafc_producer_t *p, int timeout_ms)
             break;
         kafc__client_serve(p->client, left < 0 || left > 100 ? 100 : left);
     }
+    atomic_fetch_sub(&p->polling, 1);
     kafc__client_serve(p->client, 0);
     atomic_fetch_sub(&p->flush_requested, 1);
     return atomic_load(&p->outstanding) > 0 ? KAFC_ERR__TIMED_OUT : KAFC_ERR_NONE;

@@ -103,6 +103,7 @@ struct kafc_producer_s {
     _Atomic(kafc__ptopic_t *) topics_pub; /* = topics, for lock-free readers */
 
     atomic_llong outstanding; /* accepted, not yet reported */
+    atomic_int polling;       /* threads waiting in kafc_producer_poll/flush */
     atomic_int destroying;
     atomic_int fatal_err;
     char fatal_str[256];

@@ -116,3 +116,50 @@ Test(producer_api, produce_batch_reports_each_message)
     cr_assert_str_eq(trace, "dr:0;dr:1;dr:2;");
     kafc_producer_destroy(p, 1000);
 }
+
+static int drs;
+
+static void count_dr(kafc_producer_t *p, const kafc_message_t *m, void *opaque)
+{
+    (void)p;
+    (void)opaque;
+    if (kafc_message_err(m) == KAFC_ERR_NONE)
+        drs++;
+}
+
+/* One thread producing and polling in turn, with buffer.memory full of
+ * delivery reports only its own poll can serve: produce says queue-full at
+ * once instead of waiting out max.block.ms (a minute) for memory that
+ * cannot come back while it waits. */
+Test(producer_api, full_memory_held_by_reports_is_queue_full_not_a_stall)
+{
+    char errstr[256];
+    kafc_conf_t *conf = kafc_conf_new();
+    cr_assert_eq(kafc_conf_set(conf, "bootstrap.servers", kafc_fb_bootstrap(fb), NULL, 0), 0);
+    cr_assert_eq(kafc_conf_set(conf, "buffer.memory", "262144", NULL, 0), 0);
+    cr_assert_eq(kafc_conf_set(conf, "batch.size", "16384", NULL, 0), 0);
+    cr_assert_eq(kafc_conf_set(conf, "max.block.ms", "600000", NULL, 0), 0);
+    kafc_conf_set_dr_cb(conf, count_dr);
+    kafc_producer_t *p = kafc_producer_new(conf, errstr, sizeof(errstr));
+    kafc_conf_destroy(conf);
+    cr_assert_not_null(p, "%s", errstr);
+    static char value[1000];
+    memset(value, 'v', sizeof(value));
+    drs = 0;
+    int accepted = 0, full = 0;
+    while (accepted < 5000) {
+        kafc_err_t err =
+            kafc_produce(p, "known", 0, 0, NULL, 0, value, sizeof(value), NULL, 0, NULL);
+        if (err == KAFC_ERR__QUEUE_FULL) {
+            full++;
+            kafc_producer_poll(p, 0);
+            continue;
+        }
+        cr_assert_eq(err, KAFC_ERR_NONE, "%s", kafc_err_name(err));
+        accepted++;
+    }
+    cr_assert(full > 0, "buffer.memory never filled");
+    cr_assert_eq(kafc_producer_flush(p, 30000), KAFC_ERR_NONE);
+    cr_assert_eq(drs, 5000);
+    kafc_producer_destroy(p, 5000);
+}
