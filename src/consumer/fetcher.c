@@ -26,7 +26,6 @@
 
 #define FETCH_MIN_VERSION 4
 #define FETCH_MAX_VERSION 11
-/* The least a Fetch asks for: below it, waiting for room is better. */
 #define MIN_FETCH_BYTES (64 * 1024)
 #define LO_MIN_VERSION 1
 #define LO_MAX_VERSION 3
@@ -561,6 +560,18 @@ static int32_t fetch_broker(kafc_consumer_t *c, kafc__cpart_t *p, int64_t now)
     return mp ? mp->leader : -1;
 }
 
+/* The least a Fetch asks for (below it, waiting for room is better),
+ * never more than the settings allow. */
+static int64_t min_fetch(const kafc_consumer_t *c)
+{
+    int64_t m = MIN_FETCH_BYTES;
+    if (m > c->fetch_max_bytes)
+        m = c->fetch_max_bytes;
+    if (m > c->buffered_max)
+        m = c->buffered_max;
+    return m;
+}
+
 /* Sends the requests built; Fetches share room, the bytes the prefetch
  * bound still allows. */
 static void send_built(kafc_consumer_t *c, building_t *b, int64_t room)
@@ -570,10 +581,10 @@ static void send_built(kafc_consumer_t *c, building_t *b, int64_t room)
     for (int i = 0; i < b->n; i++)
         nfetch += b->reqs[i]->is_fetch;
     int64_t per = nfetch ? room / nfetch : 0;
+    if (per < min_fetch(c))
+        per = min_fetch(c);
     if (per > c->fetch_max_bytes)
         per = c->fetch_max_bytes;
-    if (per < MIN_FETCH_BYTES)
-        per = MIN_FETCH_BYTES;
     for (int i = 0; i < b->n; i++) {
         b->reqs[i]->max_bytes = (int32_t)per;
         freq_t *r = b->reqs[i];
@@ -643,11 +654,11 @@ void kafc__fetcher_run(kafc_consumer_t *c)
     /* The bound covers what is buffered and what Fetches in flight may
      * still bring. */
     int64_t room = c->buffered_max - atomic_load(&c->buffered) - c->fetch_reserved;
-    int throttled = room < MIN_FETCH_BYTES;
+    int throttled = room < min_fetch(c);
     if (throttled) {
         atomic_store(&c->fetch_wake, 1);
         room = c->buffered_max - atomic_load(&c->buffered) - c->fetch_reserved;
-        throttled = room < MIN_FETCH_BYTES; /* drained meanwhile? */
+        throttled = room < min_fetch(c); /* drained meanwhile? */
     }
     building_t b = {.n = 0};
     int32_t blocked[16]; /* brokers with partitions waiting for poll to drain them */
@@ -683,9 +694,12 @@ void kafc__fetcher_run(kafc_consumer_t *c)
         }
         if (wants_fetch && busy_has(c, broker))
             continue;
+        /* The leader epoch we know from metadata: a leader that moved on
+         * answers FENCED_LEADER_EPOCH and metadata is refreshed. */
+        const kafc__md_partition_t *mp = wants_fetch ? md_part(c, p->topic, p->partition) : NULL;
         freq_t *r = building_get(&b, c, broker, wants_fetch);
         if (!r || freq_add(r, p, wants_fetch ? p->fetch_pos : p->reset_to,
-                           wants_fetch ? p->fetch_epoch : -1) != 0)
+                           mp ? mp->leader_epoch : -1) != 0)
             continue;
         if (wants_fetch) {
             p->fetch_inflight = 1;

@@ -369,3 +369,48 @@ Test(consumer_fb, offsets_for_times)
     kafc_consumer_destroy(c);
     kafc_fb_stop(fb);
 }
+
+/* Leaders move while a consumer reads: it follows them (metadata refresh,
+ * fenced epochs) and every message arrives exactly once, in order. */
+Test(consumer, follows_leader_moves)
+{
+    const int n = 8000;
+    produce("t4", 4, n, NULL);
+    /* Small fetches: most of the log is still to fetch when leaders move. */
+    kafc_consumer_t *c = new_consumer(
+        (const char *[]){"max.partition.fetch.bytes", "2048", "fetch.max.bytes", "8192", NULL});
+    kafc_topic_partition_list_t *l = parts_of("t4", 4, KAFC_OFFSET_BEGINNING);
+    cr_assert_eq(kafc_assign(c, l), KAFC_ERR_NONE);
+    kafc_topic_partition_list_destroy(l);
+    int *seen = calloc(n, sizeof(int));
+    int64_t next[4] = {0, 0, 0, 0};
+    int got = 0, moved = 0;
+    int64_t deadline = kafc__clock_ms() + 60000;
+    while (got < n && kafc__clock_ms() < deadline) {
+        if (!moved && got >= n / 4) {
+            char reply[128];
+            for (int part = 0; part < 4; part++)
+                cr_assert_eq(kafc_tc_cmd(tc, reply, sizeof(reply), 10000, "leader t4 %d %d", part,
+                                         part % 3 + 1),
+                             0, "%s", reply);
+            moved = 1;
+        }
+        kafc_message_t *m = kafc_consumer_poll(c, 100);
+        if (!m)
+            continue;
+        cr_assert_eq(kafc_message_err(m), KAFC_ERR_NONE, "%s", kafc_err_name(kafc_message_err(m)));
+        int32_t part = kafc_message_partition(m);
+        cr_assert_eq(kafc_message_offset(m), next[part], "partition %d", part);
+        next[part]++;
+        size_t len;
+        const char *v = kafc_message_value(m, &len);
+        seen[atoi(v + 6)]++;
+        got++;
+        kafc_message_destroy(m);
+    }
+    cr_assert_eq(got, n);
+    for (int i = 0; i < n; i++)
+        cr_assert_eq(seen[i], 1);
+    free(seen);
+    kafc_consumer_destroy(c);
+}
