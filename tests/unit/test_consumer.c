@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "kafc/kafc.h"
+#include "consumer/consumer.h"
 #include "fakebroker.h"
 #include "test_cluster.h"
 #include "util/clock.h"
@@ -412,5 +413,65 @@ Test(consumer, follows_leader_moves)
     for (int i = 0; i < n; i++)
         cr_assert_eq(seen[i], 1);
     free(seen);
+    kafc_consumer_destroy(c);
+}
+
+/* Consuming a million messages keeps what is fetched and not yet handed
+ * out within queued.max.messages.kbytes (plus at most one Fetch response),
+ * by the consumer's own accounting. */
+Test(consumer, million_messages_within_the_prefetch_bound, .timeout = 300)
+{
+#if defined(__SANITIZE_THREAD__)
+    const int n = 200000; /* ThreadSanitizer is ~10x slower */
+#else
+    const int n = 1000000;
+#endif
+    char reply[128];
+    cr_assert_eq(kafc_tc_cmd(tc, reply, sizeof(reply), 10000, "topic create big 32"), 0, "%s",
+                 reply);
+    char errstr[256];
+    kafc_conf_t *conf = base_conf((const char *[]){"linger.ms", "20", NULL});
+    kafc_producer_t *p = kafc_producer_new(conf, errstr, sizeof(errstr));
+    kafc_conf_destroy(conf);
+    cr_assert_not_null(p, "%s", errstr);
+    static char v[100];
+    memset(v, 'x', sizeof(v));
+    for (int i = 0; i < n; i++) {
+        kafc_err_t err;
+        while ((err = kafc_produce(p, "big", i % 32, 0, NULL, 0, v, sizeof(v), NULL, 0, NULL)) ==
+               KAFC_ERR__QUEUE_FULL)
+            kafc_producer_poll(p, 10);
+        cr_assert_eq(err, KAFC_ERR_NONE);
+        kafc_producer_poll(p, 0);
+    }
+    cr_assert_eq(kafc_producer_flush(p, 60000), KAFC_ERR_NONE);
+    kafc_producer_destroy(p, 5000);
+
+    const int64_t bound = 1024 * 1024, fetch_max = 262144;
+    kafc_consumer_t *c = new_consumer(
+        (const char *[]){"queued.max.messages.kbytes", "1024", "fetch.max.bytes", "262144", NULL});
+    kafc_topic_partition_list_t *l = parts_of("big", 32, KAFC_OFFSET_BEGINNING);
+    cr_assert_eq(kafc_assign(c, l), KAFC_ERR_NONE);
+    kafc_topic_partition_list_destroy(l);
+    int64_t max_buffered = 0;
+    int got = 0;
+    int64_t deadline = kafc__clock_ms() + 240000;
+    kafc_message_t *batch[500];
+    while (got < n && kafc__clock_ms() < deadline) {
+        int k = kafc_consumer_poll_batch(c, batch, 500, 100);
+        int64_t b = atomic_load(&((struct kafc_consumer_s *)c)->buffered);
+        if (b > max_buffered)
+            max_buffered = b;
+        for (int i = 0; i < k; i++) {
+            cr_assert_eq(kafc_message_err(batch[i]), KAFC_ERR_NONE);
+            kafc_message_destroy(batch[i]);
+        }
+        got += k;
+    }
+    cr_assert_eq(got, n);
+    cr_assert(max_buffered <= bound + fetch_max, "%lld bytes buffered, bound %lld + %lld",
+              (long long)max_buffered, (long long)bound, (long long)fetch_max);
+    cr_log_info("max buffered %lld bytes for a %lld-byte bound", (long long)max_buffered,
+                (long long)bound);
     kafc_consumer_destroy(c);
 }
