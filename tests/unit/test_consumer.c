@@ -475,3 +475,36 @@ Test(consumer, million_messages_within_the_prefetch_bound, .timeout = 300)
                 (long long)bound);
     kafc_consumer_destroy(c);
 }
+
+/* KIP-392: when the leader names a preferred read replica, fetching moves
+ * there; with the leader then down, the replica still serves. */
+Test(consumer, fetches_from_the_preferred_read_replica)
+{
+    char reply[128];
+    produce("t1", 1, 2000, NULL);
+    kafc_consumer_t *c =
+        new_consumer((const char *[]){"client.rack", "rack-a", "max.partition.fetch.bytes", "1024",
+                                      "fetch.max.bytes", "4096", NULL});
+    kafc_metadata_t *md = NULL;
+    const char *names[] = {"t1"};
+    cr_assert_eq(kafc_metadata(kafc_consumer_client(c), names, 1, 10000, &md, NULL, 0),
+                 KAFC_ERR_NONE);
+    int32_t leader = kafc_metadata_partition_leader(md, 0, 0);
+    kafc_metadata_destroy(md);
+    cr_assert(leader >= 1 && leader <= 3, "leader %d", leader);
+    int32_t replica = leader % 3 + 1;
+    cr_assert_eq(kafc_tc_cmd(tc, reply, sizeof(reply), 10000, "follower t1 0 %d", replica), 0, "%s",
+                 reply);
+    kafc_topic_partition_list_t *l = parts_of("t1", 1, KAFC_OFFSET_BEGINNING);
+    cr_assert_eq(kafc_assign(c, l), KAFC_ERR_NONE);
+    kafc_topic_partition_list_destroy(l);
+    for (int i = 0; i < 100; i++)
+        cr_assert_eq(next_offset(c), i);
+    /* Small fetches: most of the log is still to come. With the leader down,
+     * only the replica can serve it. */
+    cr_assert_eq(kafc_tc_cmd(tc, reply, sizeof(reply), 10000, "broker down %d", leader), 0);
+    for (int i = 100; i < 2000; i++)
+        cr_assert_eq(next_offset(c), i);
+    cr_assert_eq(kafc_tc_cmd(tc, reply, sizeof(reply), 10000, "broker up %d", leader), 0);
+    kafc_consumer_destroy(c);
+}
