@@ -1038,8 +1038,9 @@ static void leave_now(kafc__group_t *g, int64_t deadline, kafc__commit_done_t *d
         }
         return;
     }
-    int64_t left = deadline - kafc__clock_ms();
-    req->timeout_ms = left > 100 ? left : 100;
+    int64_t left = deadline == INT64_MAX ? INT64_MAX : deadline - kafc__clock_ms();
+    if (left < g->c->request_timeout_ms)
+        req->timeout_ms = left > 100 ? left : 100;
     kafc__netclient_send(coord, req);
 }
 

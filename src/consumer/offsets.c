@@ -296,8 +296,10 @@ static void send_op(kafc__group_t *g, kafc__goffop_t *op, kafc__netclient_t *coo
         op_queue(g, op);
         return;
     }
-    int64_t left = op->deadline - kafc__clock_ms();
-    if (left < req->timeout_ms || req->timeout_ms <= 0)
+    /* A caller's deadline shorter than request.timeout.ms bounds the
+     * request too (INT64_MAX: none). */
+    int64_t left = op->deadline == INT64_MAX ? INT64_MAX : op->deadline - kafc__clock_ms();
+    if (left < op->c->request_timeout_ms)
         req->timeout_ms = left > 1 ? left : 1;
     kafc__netclient_send(coord, req);
 }
