@@ -606,6 +606,10 @@ static int decode_member(lmember_t *lm, const kafc__join_group_response_member_t
 }
 
 static void leader_md_ready(void *arg, kafc_err_t err, const char *errstr, const kafc__md_t *md);
+static void arm(kafc__group_t *g, int64_t due);
+
+/* How long the leader holds its SyncGroup back (see leader_md_ready). */
+#define KAFC__LEADER_SYNC_DELAY_MS 50
 
 static void leader_assign(kafc__group_t *g, const kafc__join_group_response_t *m)
 {
@@ -738,6 +742,17 @@ static void leader_md_ready(void *arg, kafc_err_t err, const char *errstr, const
                   g->c->group_id, kafc_err_str(err));
         lmembers_free(g);
         g->state = KAFC__G_NEED_JOIN;
+        return;
+    }
+    if (g->nlm > 1) {
+        /* The followers sent SyncGroup as soon as they joined; the leader
+         * waits a moment so that theirs arrive first. A broker must take
+         * them in any order, but some (librdkafka's mock cluster) answer a
+         * follower whose SyncGroup comes after the leader's with
+         * INVALID_REQUEST, and the group would rebalance forever. */
+        g->sync_at_ms = kafc__clock_ms() + KAFC__LEADER_SYNC_DELAY_MS;
+        g->sync_gen = g->generation;
+        arm(g, g->sync_at_ms);
         return;
     }
     send_sync(g);
@@ -1208,6 +1223,16 @@ void kafc__group_run(kafc_consumer_t *c)
     if (g->rejoin_after_app) {
         g->rejoin_after_app = 0;
         rejoin(g, "partitions were revoked (cooperative rebalance)");
+    }
+    if (g->sync_at_ms) {
+        if (g->state != KAFC__G_SYNCING || g->sync_gen != g->generation) {
+            g->sync_at_ms = 0;
+        } else if (now >= g->sync_at_ms) {
+            g->sync_at_ms = 0;
+            send_sync(g);
+        } else {
+            arm(g, g->sync_at_ms);
+        }
     }
     if (g->retry_at_ms > now) {
         arm(g, g->retry_at_ms);

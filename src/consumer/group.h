@@ -43,6 +43,8 @@ struct kafc__group {
     int coord_lookup;
     int inflight_join, inflight_sync, inflight_hb;
     int64_t retry_at_ms, next_hb_ms, last_hb_ok_ms, next_md_ms, next_autocommit_ms;
+    int64_t sync_at_ms; /* leader: when to send SyncGroup (0: not waiting) */
+    int32_t sync_gen;   /* the generation sync_at_ms belongs to */
     int md_inflight;
     int64_t md_seen;
     int sub_seen;
