@@ -20,8 +20,8 @@ int main(int argc, char **argv)
         fprintf(stderr, "out of memory\n");
         return 1;
     }
-    if (argc > 1 && kafc_conf_set(conf, "bootstrap.servers", argv[1], errstr,
-                                  sizeof(errstr)) != KAFC_ERR_NONE) {
+    if (argc > 1 && kafc_conf_set(conf, "bootstrap.servers", argv[1], errstr, sizeof(errstr)) !=
+                        KAFC_ERR_NONE) {
         fprintf(stderr, "%s\n", errstr);
         kafc_conf_destroy(conf);
         return 1;
@@ -46,8 +46,8 @@ int main(int argc, char **argv)
     printf("   kafc %s\n", kafc_version_str());
     size_t n = 0;
     const char **kv = kafc_conf_dump(conf, &n);
-    const char *show[] = {"bootstrap.servers", "client.id", "acks", "enable.idempotence",
-                          "linger.ms", "compression.type", "group.id", "auto.offset.reset"};
+    const char *show[] = {"bootstrap.servers", "client.id",        "acks",     "enable.idempotence",
+                          "linger.ms",         "compression.type", "group.id", "auto.offset.reset"};
     for (size_t s = 0; s < sizeof(show) / sizeof(show[0]); s++)
         for (size_t i = 0; i < n; i++)
             if (strcmp(kv[2 * i], show[s]) == 0)

@@ -345,8 +345,7 @@ int main(int argc, char **argv)
     int64_t consumed = 0, deadline = mono_ms() + max_ms;
     while (status == 0 && !stop) {
         if (mono_ms() > deadline) {
-            fprintf(stderr, "consume_tool: gave up after %" PRId64 " ms (%" PRId64
-                            " messages)\n",
+            fprintf(stderr, "consume_tool: gave up after %" PRId64 " ms (%" PRId64 " messages)\n",
                     max_ms, consumed);
             status = 3;
             break;

@@ -66,8 +66,7 @@ static void check_local_code(int code, const char *name, int retriable, const ch
 
 Test(error, every_kafka_code)
 {
-    int n =
-        each_tsv_row(KAFC_SOURCE_DIR "/tools/kafka-protocol/error-codes.tsv", check_kafka_code);
+    int n = each_tsv_row(KAFC_SOURCE_DIR "/tools/kafka-protocol/error-codes.tsv", check_kafka_code);
     cr_expect_gt(n, 100);
 }
 
