@@ -147,8 +147,10 @@ static int32_t sticky(kafc__partitioner_t *p, kafc__ptopic_state_t *st, int32_t 
         int32_t next = random_other(p, n, available, cur >= 0 && cur < n ? cur : -1);
         /* On failure cur holds the winner's choice: check that one. */
         if (atomic_compare_exchange_weak_explicit(&st->sticky, &cur, next, memory_order_relaxed,
-                                                  memory_order_relaxed))
+                                                  memory_order_relaxed)) {
+            atomic_store_explicit(&st->sticky_bytes, 0, memory_order_relaxed);
             return next;
+        }
     }
 }
 
@@ -173,6 +175,24 @@ void kafc__ptopic_state_init(kafc__ptopic_state_t *st)
 {
     atomic_init(&st->sticky, -1);
     atomic_init(&st->rr, 0);
+    atomic_init(&st->sticky_bytes, 0);
+}
+
+void kafc__partitioner_produced(kafc__ptopic_state_t *st, int32_t partition, size_t bytes)
+{
+    /* A plain load and store, not a locked add: this runs for every
+     * keyless record, and a count that misses a concurrent producer's
+     * bytes only moves the partition a little later. */
+    if (atomic_load_explicit(&st->sticky, memory_order_relaxed) == partition)
+        atomic_store_explicit(&st->sticky_bytes,
+                              atomic_load_explicit(&st->sticky_bytes, memory_order_relaxed) +
+                                  (int64_t)bytes,
+                              memory_order_relaxed);
+}
+
+int64_t kafc__partitioner_sticky_bytes(kafc__ptopic_state_t *st)
+{
+    return atomic_load_explicit(&st->sticky_bytes, memory_order_relaxed);
 }
 
 int32_t kafc__partitioner_pick(kafc__partitioner_t *p, kafc__ptopic_state_t *st, const char *topic,
@@ -227,6 +247,7 @@ void kafc__partitioner_new_batch(kafc__partitioner_t *p, kafc__ptopic_state_t *s
     int32_t next =
         random_other(p, npartitions, available, partition < npartitions ? partition : -1);
     /* Only the thread that still sees partition as sticky moves it. */
-    atomic_compare_exchange_strong_explicit(&st->sticky, &cur, next, memory_order_relaxed,
-                                            memory_order_relaxed);
+    if (atomic_compare_exchange_strong_explicit(&st->sticky, &cur, next, memory_order_relaxed,
+                                                memory_order_relaxed))
+        atomic_store_explicit(&st->sticky_bytes, 0, memory_order_relaxed);
 }

@@ -13,7 +13,9 @@
  * Keyless (NULL key) messages go to the topic's sticky partition (KIP-480,
  * the Java client's default): one partition chosen at random among the
  * available ones, kept until kafc__partitioner_new_batch() says its batch is
- * done. That holds for murmur2_random, murmur2, consistent_random and
+ * done (the producer says so when that batch is full, or once batch.size
+ * bytes went to the partition: KIP-794, see kafc__partitioner_produced).
+ * That holds for murmur2_random, murmur2, consistent_random and
  * fnv1a_random (librdkafka, whose sticky partition changes on a timer
  * instead, does it for the _random ones). `consistent` and `fnv1a` hash a
  * NULL key as the empty key, one fixed partition, exactly as librdkafka
@@ -55,8 +57,9 @@ typedef struct kafc__partitioner_s {
 
 /* Per-topic partitioner state, embedded in the producer's topic object. */
 typedef struct kafc__ptopic_state {
-    atomic_int_least32_t sticky; /* the sticky partition; -1: none yet */
-    atomic_uint_least32_t rr;    /* round_robin: the next counter value */
+    atomic_int_least32_t sticky;       /* the sticky partition; -1: none yet */
+    atomic_uint_least32_t rr;          /* round_robin: the next counter value */
+    atomic_int_least64_t sticky_bytes; /* record bytes put on the sticky partition */
 } kafc__ptopic_state_t;
 
 /* Sets p up for the partitioner type (enum kafc__partitioner, i.e.
@@ -94,6 +97,16 @@ int32_t kafc__partitioner_pick(kafc__partitioner_t *p, kafc__ptopic_state_t *st,
  * reporting the same batch move it once. The producer calls this when a
  * keyless message picked through kafc__partitioner_pick() would open a new
  * batch, then picks again, as Java's onNewBatch does. Any thread, no lock. */
+/* KIP-794: counts bytes of keyless records put on partition while it is
+ * the sticky one; kafc__partitioner_sticky_bytes() reads the count, which
+ * restarts from 0 whenever the sticky partition moves. The producer moves
+ * it when a batch there is full, or, when batches leave before they fill
+ * (linger.ms=0), once batch.size bytes went there: so keyless messages
+ * spread evenly without one-record batches on every partition. Any thread,
+ * no lock. */
+void kafc__partitioner_produced(kafc__ptopic_state_t *st, int32_t partition, size_t bytes);
+int64_t kafc__partitioner_sticky_bytes(kafc__ptopic_state_t *st);
+
 void kafc__partitioner_new_batch(kafc__partitioner_t *p, kafc__ptopic_state_t *st,
                                  int32_t partition, int32_t npartitions, const uint8_t *available);
 

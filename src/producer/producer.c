@@ -309,11 +309,20 @@ static void locate_record(kafc__pbatch_t *b, size_t pos, size_t end, kafc__pmsg_
     pm->value = pm->value_len >= 0 ? r : NULL;
 }
 
-static kafc_err_t msgs_reserve(kafc__pbatch_t *b)
+/* Room for one more message entry. The first sizing guesses from the first
+ * record (rec bytes) how many like it fill the batch (never more than most),
+ * so that a batch of equal-sized records never reallocates. */
+static kafc_err_t msgs_reserve(kafc__pbatch_t *b, size_t rec, int32_t most)
 {
     if (b->nmsgs < b->msgs_cap)
         return KAFC_ERR_NONE;
-    int32_t cap = b->msgs_cap ? b->msgs_cap * 2 : 64;
+    int32_t cap = b->msgs_cap * 2;
+    if (!b->msgs_cap) {
+        size_t guess = b->cap / (rec > 16 ? rec : 16) + 1;
+        cap = guess > (size_t)most ? most : (int32_t)guess;
+        if (cap < 1)
+            cap = 1;
+    }
     kafc__pmsg_t *m = realloc(b->msgs, (size_t)cap * sizeof(*m));
     if (!m)
         return KAFC_ERR__NO_MEMORY;
@@ -337,7 +346,8 @@ static kafc_err_t try_append(kafc_producer_t *p, kafc__ppart_t *part, int64_t ts
         b->closed = 1;
         return KAFC_ERR__BUF_OVERFLOW;
     }
-    if (msgs_reserve(b) != KAFC_ERR_NONE)
+    if (msgs_reserve(b, (size_t)(klen > 0 ? klen : 0) + (size_t)(vlen > 0 ? vlen : 0) + 24,
+                     p->batch_num_messages) != KAFC_ERR_NONE)
         return KAFC_ERR__NO_MEMORY;
     size_t pos = kafc__batch_size(&b->b);
     int64_t base_ts = b->nmsgs ? b->msgs[0].timestamp : ts;
@@ -372,7 +382,11 @@ static void wake_sender(kafc_producer_t *p)
 /* Appends to part's open batch, or opens a new one. With sticky set (a
  * keyless message placed by the sticky partitioner), returns
  * KAFC_ERR__BUF_OVERFLOW instead of opening a new batch, after moving the
- * sticky partition on (KIP-480): the caller picks again, as Java does. */
+ * sticky partition on, when the last batch there is full (KIP-480) or
+ * batch.size bytes went there since it became sticky (KIP-794: with
+ * linger.ms=0 batches leave with one record, and moving on every batch
+ * would spread one-record requests over every broker): the caller picks
+ * again, as Java does. */
 static kafc_err_t append(kafc_producer_t *p, kafc__ptopic_t *t, kafc__ppart_t *part, int64_t ts,
                          const void *key, int32_t klen, const void *value, int32_t vlen,
                          const kafc__record_header_t *rh, size_t nh, kafc_headers_t *hdrs,
@@ -381,6 +395,9 @@ static kafc_err_t append(kafc_producer_t *p, kafc__ptopic_t *t, kafc__ppart_t *p
     int ready = 0;
     kafc__mutex_lock(&part->lock);
     kafc_err_t err = try_append(p, part, ts, key, klen, value, vlen, rh, nh, hdrs, opaque, &ready);
+    /* Still queued after an overflow: the last batch is full (a batch the
+     * sender took has left the queue). */
+    int tail_full = part->tail != NULL;
     kafc__mutex_unlock(&part->lock);
     if (err == KAFC_ERR_NONE) {
         if (ready || p->linger_ms == 0)
@@ -389,7 +406,8 @@ static kafc_err_t append(kafc_producer_t *p, kafc__ptopic_t *t, kafc__ppart_t *p
     }
     if (err != KAFC_ERR__BUF_OVERFLOW)
         return err;
-    if (sticky) {
+    if (sticky &&
+        (tail_full || kafc__partitioner_sticky_bytes(&t->pstate) >= (int64_t)p->batch_size)) {
         kafc__partitioner_new_batch(&p->partitioner, &t->pstate, part->id, t->npartitions,
                                     t->available);
         return KAFC_ERR__BUF_OVERFLOW;
@@ -442,7 +460,7 @@ static kafc_err_t refill(kafc__pbatch_t *nb, kafc__pbatch_t *old, int32_t from, 
         for (size_t k = 0; k < nh; k++)
             kafc__headers_at(pm->headers, k, &rh[k].key, &rh[k].key_len, &rh[k].value,
                              &rh[k].value_len);
-        kafc_err_t err = msgs_reserve(nb);
+        kafc_err_t err = msgs_reserve(nb, 64, to - from);
         size_t pos = kafc__batch_size(&nb->b);
         int64_t base_ts = nb->nmsgs ? nb->msgs[0].timestamp : pm->timestamp;
         if (!err)
@@ -554,6 +572,8 @@ static kafc_err_t produce_one(kafc_producer_t *p, kafc__ptopic_t *t, int32_t par
         if (err != KAFC_ERR__BUF_OVERFLOW || !sticky)
             break;
     }
+    if (err == KAFC_ERR_NONE && picked && !key && p->sticky_null)
+        kafc__partitioner_produced(&t->pstate, partition, rec_max);
     if (err != KAFC_ERR_NONE)
         atomic_fetch_sub(&p->outstanding, 1);
 out:

@@ -199,6 +199,22 @@ static bool parse_apikey(const char *s, int16_t *out)
 
 /* ---- start-up probe: ask the mock itself for brokers and API versions --- */
 
+/* Kafka brokers set TCP_NODELAY on their connections; the mock does not,
+ * and Nagle then holds a response back until the client ACKs the one
+ * before: a client that stops sending to that broker (it moved on to
+ * another partition) waits for its delayed ACK, 40 ms. Set on the mock's
+ * listening sockets, Linux hands it to every connection they accept. */
+static void listeners_nodelay(void)
+{
+    for (int fd = 3; fd < 1024; fd++) {
+        int v = 0, one = 1;
+        socklen_t len = sizeof(v);
+        if (getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &v, &len) == 0 && v == 1 &&
+            getsockopt(fd, SOL_SOCKET, SO_DOMAIN, &v, &len) == 0 && v == AF_INET)
+            setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+    }
+}
+
 static int64_t now_ms(void)
 {
     struct timespec ts;
@@ -454,6 +470,7 @@ static void cmd_broker(char **t, int n)
         err = rd_kafka_mock_broker_set_down(g.mc, id);
     } else if (strcmp(t[1], "up") == 0 && n == 3) {
         err = rd_kafka_mock_broker_set_up(g.mc, id);
+        listeners_nodelay(); /* in case the listener is new */
     } else if (strcmp(t[1], "rtt") == 0 && n == 4) {
         if (!parse_long(t[3], 0, 3600000, &v)) {
             reply("error bad rtt '%s' (0..3600000 ms)", t[3]);
@@ -878,6 +895,7 @@ int main(int argc, char **argv)
         rd_kafka_destroy(g.rk);
         return 1;
     }
+    listeners_nodelay();
 
     int rc = 0;
     for (int i = 0; i < topic_cnt && rc == 0; i++) {

@@ -194,6 +194,27 @@ Test(partitioner, sticky_stays_until_new_batch)
     }
 }
 
+Test(partitioner, sticky_bytes_count_and_restart_when_it_moves)
+{
+    kafc__partitioner_t p = mk(KAFC__PARTITIONER_MURMUR2_RANDOM);
+    kafc__ptopic_state_t st;
+    kafc__ptopic_state_init(&st);
+    cr_assert_eq(kafc__partitioner_sticky_bytes(&st), 0);
+    int32_t s = pick(&p, &st, NULL, 8, NULL);
+    kafc__partitioner_produced(&st, s, 100);
+    kafc__partitioner_produced(&st, s, 50);
+    kafc__partitioner_produced(&st, (s + 1) % 8, 1000); /* not the sticky one */
+    cr_assert_eq(kafc__partitioner_sticky_bytes(&st), 150);
+    kafc__partitioner_new_batch(&p, &st, (s + 1) % 8, 8, NULL); /* not it: no move */
+    cr_assert_eq(kafc__partitioner_sticky_bytes(&st), 150);
+    kafc__partitioner_new_batch(&p, &st, s, 8, NULL);
+    int32_t s2 = pick(&p, &st, NULL, 8, NULL);
+    cr_assert_neq(s2, s);
+    cr_assert_eq(kafc__partitioner_sticky_bytes(&st), 0, "the count restarts on a move");
+    kafc__partitioner_produced(&st, s2, 7);
+    cr_assert_eq(kafc__partitioner_sticky_bytes(&st), 7);
+}
+
 Test(partitioner, consistent_and_fnv1a_hash_null_keys)
 {
     /* As librdkafka (rdkafka_topic.c runs consistent, murmur2 and fnv1a

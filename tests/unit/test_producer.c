@@ -376,6 +376,41 @@ Test(producer, single_message_too_large_fails)
     kafc_producer_destroy(p, 1000);
 }
 
+/* KIP-794: with linger.ms=0 every batch leaves with the few records that
+ * came before the sender took it; the sticky partition still stays until
+ * batch.size bytes of records went there, so keyless messages are not
+ * sprayed one by one over every partition (and every broker). */
+Test(producer, sticky_partition_holds_batch_size_bytes_at_linger_0)
+{
+    char errstr[256];
+    reset_reports();
+    const char *kv[] = {"linger.ms", "0", "batch.size", "1000", NULL};
+    kafc_producer_t *p = new_producer(kv, errstr, sizeof(errstr));
+    cr_assert_not_null(p, "%s", errstr);
+    enum { N = 1000 };
+    for (int i = 0; i < N; i++) {
+        cr_assert_eq(produce_id(p, "t4", KAFC_PARTITION_ANY, i, 0), 0);
+        if (i % 50 == 0)
+            kafc_producer_poll(p, 0);
+    }
+    cr_assert_eq(kafc_producer_flush(p, 20000), 0);
+    /* Records here are under 60 bytes each: 1000 bytes hold at least 16. */
+    int run = 1, runs = 0;
+    for (int i = 1; i <= N; i++) {
+        cr_assert_eq(rep->count[i - 1], 1);
+        if (i < N && rep->partition[i] == rep->partition[i - 1]) {
+            run++;
+            continue;
+        }
+        if (i < N)
+            cr_assert_geq(run, 16, "the sticky partition moved after %d records (at %d)", run, i);
+        run = 1;
+        runs++;
+    }
+    cr_assert_gt(runs, 1, "the sticky partition moved");
+    kafc_producer_destroy(p, 1000);
+}
+
 Test(producer, sticky_partitioning_for_keyless_messages)
 {
     char errstr[256];
