@@ -262,17 +262,17 @@ static void roundtrip_one(const kafc__proto_codec_t *c, fill_fn *fill, int16_t v
 
     kafc__rbuf_init(&r, copy, len);
     err = c->decode(out, v, &r, &da);
-    cr_assert_eq(err, KAFC_ERR_NONE, "%s v%d seed %u: decode: %s at %zu of %zu", c->name, v, seed,
-                 kafc_err_name(err), r.pos, len);
-    cr_assert_eq(r.pos, len, "%s v%d seed %u: decode consumed %zu of %zu bytes", c->name, v, seed,
-                 r.pos, len);
+    cr_assert_eq(err, KAFC_ERR_NONE, "%s v%d seed %u: decode: %s at %zu of %zu", c->name, v,
+                 seed, kafc_err_name(err), r.pos, len);
+    cr_assert_eq(r.pos, len, "%s v%d seed %u: decode consumed %zu of %zu bytes", c->name, v,
+                 seed, r.pos, len);
 
     kafc__wbuf_init(&w2, 0);
     err = c->encode(out, v, &w2);
     cr_assert_eq(err, KAFC_ERR_NONE, "%s v%d seed %u: re-encode: %s", c->name, v, seed,
                  kafc_err_name(err));
-    cr_assert_eq(w2.len, len, "%s v%d seed %u: re-encoded %zu bytes, first time %zu", c->name, v,
-                 seed, w2.len, len);
+    cr_assert_eq(w2.len, len, "%s v%d seed %u: re-encoded %zu bytes, first time %zu", c->name,
+                 v, seed, w2.len, len);
     cr_assert(len == 0 || memcmp(w2.data, copy, len) == 0, "%s v%d seed %u: re-encoding differs",
               c->name, v, seed);
     kafc__wbuf_free(&w2);
@@ -340,9 +340,8 @@ static void init_blob(void)
 
 TestSuite(proto_roundtrip, .init = init_blob, .timeout = 120);
 
-static void
-fill_produce_request_partition_produce_data(kafc__produce_request_partition_produce_data_t *m,
-                                            int16_t v, tgen_t *g)
+static void fill_produce_request_partition_produce_data(
+    kafc__produce_request_partition_produce_data_t *m, int16_t v, tgen_t *g)
 {
     (void)v;
     kafc__produce_request_partition_produce_data_init(m);
@@ -388,9 +387,8 @@ static void fill_produce_response_batch_index_and_error_message(
     m->batch_index_error_message = tstr(g, 1);
 }
 
-static void
-fill_produce_response_leader_id_and_epoch(kafc__produce_response_leader_id_and_epoch_t *m,
-                                          int16_t v, tgen_t *g)
+static void fill_produce_response_leader_id_and_epoch(
+    kafc__produce_response_leader_id_and_epoch_t *m, int16_t v, tgen_t *g)
 {
     (void)v;
     kafc__produce_response_leader_id_and_epoch_init(m);
@@ -425,17 +423,16 @@ static void fill_produce_response_partition_produce_response(
     }
 }
 
-static void
-fill_produce_response_topic_produce_response(kafc__produce_response_topic_produce_response_t *m,
-                                             int16_t v, tgen_t *g)
+static void fill_produce_response_topic_produce_response(
+    kafc__produce_response_topic_produce_response_t *m, int16_t v, tgen_t *g)
 {
     int32_t i;
 
     kafc__produce_response_topic_produce_response_init(m);
     m->name = tstr(g, 0);
     m->partition_responses.count = tcount(g, 0, 3);
-    m->partition_responses.items =
-        talloc(g, m->partition_responses.count, sizeof(*m->partition_responses.items));
+    m->partition_responses.items = talloc(g, m->partition_responses.count,
+                                          sizeof(*m->partition_responses.items));
     for (i = 0; i < m->partition_responses.count; i++)
         fill_produce_response_partition_produce_response(&m->partition_responses.items[i], v, g);
 }
@@ -465,8 +462,8 @@ static void fill_produce_response(void *vm, int16_t v, tgen_t *g)
         m->throttle_time_ms = (int32_t)tint(g);
     if (v >= 10 && tkeep(g, 1)) {
         m->node_endpoints.count = tcount(g, 0, 3);
-        m->node_endpoints.items =
-            talloc(g, m->node_endpoints.count, sizeof(*m->node_endpoints.items));
+        m->node_endpoints.items = talloc(g, m->node_endpoints.count,
+                                         sizeof(*m->node_endpoints.items));
         for (i = 0; i < m->node_endpoints.count; i++)
             fill_produce_response_node_endpoint(&m->node_endpoints.items[i], v, g);
     }
@@ -553,8 +550,8 @@ static void fill_fetch_request(void *vm, int16_t v, tgen_t *g)
         fill_fetch_request_topic(&m->topics.items[i], v, g);
     if (v >= 7) {
         m->forgotten_topics_data.count = tcount(g, 0, 3);
-        m->forgotten_topics_data.items =
-            talloc(g, m->forgotten_topics_data.count, sizeof(*m->forgotten_topics_data.items));
+        m->forgotten_topics_data.items = talloc(g, m->forgotten_topics_data.count,
+                                                sizeof(*m->forgotten_topics_data.items));
         for (i = 0; i < m->forgotten_topics_data.count; i++)
             fill_fetch_request_forgotten_topic(&m->forgotten_topics_data.items[i], v, g);
     }
@@ -625,8 +622,8 @@ static void fill_fetch_response_partition_data(kafc__fetch_response_partition_da
     }
     if (v >= 4) {
         m->aborted_transactions.count = tcount(g, 1, 3);
-        m->aborted_transactions.items =
-            talloc(g, m->aborted_transactions.count, sizeof(*m->aborted_transactions.items));
+        m->aborted_transactions.items = talloc(g, m->aborted_transactions.count,
+                                               sizeof(*m->aborted_transactions.items));
         for (i = 0; i < m->aborted_transactions.count; i++)
             fill_fetch_response_aborted_transaction(&m->aborted_transactions.items[i], v, g);
     }
@@ -635,9 +632,8 @@ static void fill_fetch_response_partition_data(kafc__fetch_response_partition_da
     m->records = tbytes(g, 1);
 }
 
-static void
-fill_fetch_response_fetchable_topic_response(kafc__fetch_response_fetchable_topic_response_t *m,
-                                             int16_t v, tgen_t *g)
+static void fill_fetch_response_fetchable_topic_response(
+    kafc__fetch_response_fetchable_topic_response_t *m, int16_t v, tgen_t *g)
 {
     int32_t i;
 
@@ -681,8 +677,8 @@ static void fill_fetch_response(void *vm, int16_t v, tgen_t *g)
         fill_fetch_response_fetchable_topic_response(&m->responses.items[i], v, g);
     if (v >= 16 && tkeep(g, 1)) {
         m->node_endpoints.count = tcount(g, 0, 3);
-        m->node_endpoints.items =
-            talloc(g, m->node_endpoints.count, sizeof(*m->node_endpoints.items));
+        m->node_endpoints.items = talloc(g, m->node_endpoints.count,
+                                         sizeof(*m->node_endpoints.items));
         for (i = 0; i < m->node_endpoints.count; i++)
             fill_fetch_response_node_endpoint(&m->node_endpoints.items[i], v, g);
     }
@@ -730,9 +726,8 @@ static void fill_list_offsets_request(void *vm, int16_t v, tgen_t *g)
         m->timeout_ms = (int32_t)tint(g);
 }
 
-static void
-fill_list_offsets_response_partition_response(kafc__list_offsets_response_partition_response_t *m,
-                                              int16_t v, tgen_t *g)
+static void fill_list_offsets_response_partition_response(
+    kafc__list_offsets_response_partition_response_t *m, int16_t v, tgen_t *g)
 {
     kafc__list_offsets_response_partition_response_init(m);
     m->partition_index = (int32_t)tint(g);
@@ -747,9 +742,8 @@ fill_list_offsets_response_partition_response(kafc__list_offsets_response_partit
         m->leader_epoch = (int32_t)tint(g);
 }
 
-static void
-fill_list_offsets_response_topic_response(kafc__list_offsets_response_topic_response_t *m,
-                                          int16_t v, tgen_t *g)
+static void fill_list_offsets_response_topic_response(
+    kafc__list_offsets_response_topic_response_t *m, int16_t v, tgen_t *g)
 {
     int32_t i;
 
@@ -1112,9 +1106,8 @@ static void fill_find_coordinator_request(void *vm, int16_t v, tgen_t *g)
         tstrings(g, &m->coordinator_keys, 0);
 }
 
-static void
-fill_find_coordinator_response_coordinator(kafc__find_coordinator_response_coordinator_t *m,
-                                           int16_t v, tgen_t *g)
+static void fill_find_coordinator_response_coordinator(
+    kafc__find_coordinator_response_coordinator_t *m, int16_t v, tgen_t *g)
 {
     (void)v;
     kafc__find_coordinator_response_coordinator_init(m);
@@ -1265,9 +1258,8 @@ static void fill_leave_group_request(void *vm, int16_t v, tgen_t *g)
     }
 }
 
-static void
-fill_leave_group_response_member_response(kafc__leave_group_response_member_response_t *m,
-                                          int16_t v, tgen_t *g)
+static void fill_leave_group_response_member_response(
+    kafc__leave_group_response_member_response_t *m, int16_t v, tgen_t *g)
 {
     (void)v;
     kafc__leave_group_response_member_response_init(m);
@@ -1361,9 +1353,8 @@ static void fill_describe_groups_response_described_group_member(
     m->member_assignment = tbytes(g, 0);
 }
 
-static void
-fill_describe_groups_response_described_group(kafc__describe_groups_response_described_group_t *m,
-                                              int16_t v, tgen_t *g)
+static void fill_describe_groups_response_described_group(
+    kafc__describe_groups_response_described_group_t *m, int16_t v, tgen_t *g)
 {
     int32_t i;
 
@@ -1508,8 +1499,8 @@ static void fill_api_versions_response(void *vm, int16_t v, tgen_t *g)
         m->throttle_time_ms = (int32_t)tint(g);
     if (v >= 3 && tkeep(g, 1)) {
         m->supported_features.count = tcount(g, 0, 3);
-        m->supported_features.items =
-            talloc(g, m->supported_features.count, sizeof(*m->supported_features.items));
+        m->supported_features.items = talloc(g, m->supported_features.count,
+                                             sizeof(*m->supported_features.items));
         for (i = 0; i < m->supported_features.count; i++)
             fill_api_versions_response_supported_feature_key(&m->supported_features.items[i], v, g);
     }
@@ -1517,8 +1508,8 @@ static void fill_api_versions_response(void *vm, int16_t v, tgen_t *g)
         m->finalized_features_epoch = (int64_t)tint(g);
     if (v >= 3 && tkeep(g, 1)) {
         m->finalized_features.count = tcount(g, 0, 3);
-        m->finalized_features.items =
-            talloc(g, m->finalized_features.count, sizeof(*m->finalized_features.items));
+        m->finalized_features.items = talloc(g, m->finalized_features.count,
+                                             sizeof(*m->finalized_features.items));
         for (i = 0; i < m->finalized_features.count; i++)
             fill_api_versions_response_finalized_feature_key(&m->finalized_features.items[i], v, g);
     }
@@ -1544,9 +1535,8 @@ static void fill_create_topics_request_creatable_topic_config(
     m->value = tstr(g, 1);
 }
 
-static void
-fill_create_topics_request_creatable_topic(kafc__create_topics_request_creatable_topic_t *m,
-                                           int16_t v, tgen_t *g)
+static void fill_create_topics_request_creatable_topic(
+    kafc__create_topics_request_creatable_topic_t *m, int16_t v, tgen_t *g)
 {
     int32_t i;
 
@@ -1631,9 +1621,8 @@ static void fill_create_topics_response(void *vm, int16_t v, tgen_t *g)
         fill_create_topics_response_creatable_topic_result(&m->topics.items[i], v, g);
 }
 
-static void
-fill_delete_topics_request_delete_topic_state(kafc__delete_topics_request_delete_topic_state_t *m,
-                                              int16_t v, tgen_t *g)
+static void fill_delete_topics_request_delete_topic_state(
+    kafc__delete_topics_request_delete_topic_state_t *m, int16_t v, tgen_t *g)
 {
     (void)v;
     kafc__delete_topics_request_delete_topic_state_init(m);
@@ -1719,9 +1708,8 @@ static void fill_delete_records_request(void *vm, int16_t v, tgen_t *g)
     m->timeout_ms = (int32_t)tint(g);
 }
 
-static void
-fill_delete_records_response_partition_result(kafc__delete_records_response_partition_result_t *m,
-                                              int16_t v, tgen_t *g)
+static void fill_delete_records_response_partition_result(
+    kafc__delete_records_response_partition_result_t *m, int16_t v, tgen_t *g)
 {
     (void)v;
     kafc__delete_records_response_partition_result_init(m);
@@ -1730,9 +1718,8 @@ fill_delete_records_response_partition_result(kafc__delete_records_response_part
     m->error_code = (int16_t)tint(g);
 }
 
-static void
-fill_delete_records_response_topic_result(kafc__delete_records_response_topic_result_t *m,
-                                          int16_t v, tgen_t *g)
+static void fill_delete_records_response_topic_result(
+    kafc__delete_records_response_topic_result_t *m, int16_t v, tgen_t *g)
 {
     int32_t i;
 
@@ -1869,9 +1856,8 @@ static void fill_add_partitions_to_txn_request_topic(kafc__add_partitions_to_txn
     tint32s(g, &m->partitions, 0);
 }
 
-static void
-fill_add_partitions_to_txn_request_transaction(kafc__add_partitions_to_txn_request_transaction_t *m,
-                                               int16_t v, tgen_t *g)
+static void fill_add_partitions_to_txn_request_transaction(
+    kafc__add_partitions_to_txn_request_transaction_t *m, int16_t v, tgen_t *g)
 {
     int32_t i;
 
@@ -1906,8 +1892,8 @@ static void fill_add_partitions_to_txn_request(void *vm, int16_t v, tgen_t *g)
         m->v3_and_below_producer_epoch = (int16_t)tint(g);
     if (v <= 3) {
         m->v3_and_below_topics.count = tcount(g, 0, 3);
-        m->v3_and_below_topics.items =
-            talloc(g, m->v3_and_below_topics.count, sizeof(*m->v3_and_below_topics.items));
+        m->v3_and_below_topics.items = talloc(g, m->v3_and_below_topics.count,
+                                              sizeof(*m->v3_and_below_topics.items));
         for (i = 0; i < m->v3_and_below_topics.count; i++)
             fill_add_partitions_to_txn_request_topic(&m->v3_and_below_topics.items[i], v, g);
     }
@@ -1930,16 +1916,15 @@ static void fill_add_partitions_to_txn_response_topic_result(
     kafc__add_partitions_to_txn_response_topic_result_init(m);
     m->name = tstr(g, 0);
     m->results_by_partition.count = tcount(g, 0, 3);
-    m->results_by_partition.items =
-        talloc(g, m->results_by_partition.count, sizeof(*m->results_by_partition.items));
+    m->results_by_partition.items = talloc(g, m->results_by_partition.count,
+                                           sizeof(*m->results_by_partition.items));
     for (i = 0; i < m->results_by_partition.count; i++)
         fill_add_partitions_to_txn_response_partition_result(&m->results_by_partition.items[i], v,
                                                              g);
 }
 
-static void
-fill_add_partitions_to_txn_response_result(kafc__add_partitions_to_txn_response_result_t *m,
-                                           int16_t v, tgen_t *g)
+static void fill_add_partitions_to_txn_response_result(
+    kafc__add_partitions_to_txn_response_result_t *m, int16_t v, tgen_t *g)
 {
     int32_t i;
 
@@ -1962,16 +1947,16 @@ static void fill_add_partitions_to_txn_response(void *vm, int16_t v, tgen_t *g)
         m->error_code = (int16_t)tint(g);
     if (v >= 4) {
         m->results_by_transaction.count = tcount(g, 0, 3);
-        m->results_by_transaction.items =
-            talloc(g, m->results_by_transaction.count, sizeof(*m->results_by_transaction.items));
+        m->results_by_transaction.items = talloc(g, m->results_by_transaction.count,
+                                                 sizeof(*m->results_by_transaction.items));
         for (i = 0; i < m->results_by_transaction.count; i++)
             fill_add_partitions_to_txn_response_result(&m->results_by_transaction.items[i], v, g);
     }
     if (v <= 3) {
         m->results_by_topic_v3_and_below.count = tcount(g, 0, 3);
-        m->results_by_topic_v3_and_below.items =
-            talloc(g, m->results_by_topic_v3_and_below.count,
-                   sizeof(*m->results_by_topic_v3_and_below.items));
+        m->results_by_topic_v3_and_below.items = talloc(
+            g, m->results_by_topic_v3_and_below.count,
+            sizeof(*m->results_by_topic_v3_and_below.items));
         for (i = 0; i < m->results_by_topic_v3_and_below.count; i++)
             fill_add_partitions_to_txn_response_topic_result(
                 &m->results_by_topic_v3_and_below.items[i], v, g);
@@ -2071,9 +2056,8 @@ static void fill_txn_offset_commit_request(void *vm, int16_t v, tgen_t *g)
         fill_txn_offset_commit_request_topic(&m->topics.items[i], v, g);
 }
 
-static void
-fill_txn_offset_commit_response_partition(kafc__txn_offset_commit_response_partition_t *m,
-                                          int16_t v, tgen_t *g)
+static void fill_txn_offset_commit_response_partition(
+    kafc__txn_offset_commit_response_partition_t *m, int16_t v, tgen_t *g)
 {
     (void)v;
     kafc__txn_offset_commit_response_partition_init(m);
@@ -2143,9 +2127,8 @@ static void fill_describe_configs_response_synonym(kafc__describe_configs_respon
     m->source = (int8_t)tint(g);
 }
 
-static void
-fill_describe_configs_response_resource_result(kafc__describe_configs_response_resource_result_t *m,
-                                               int16_t v, tgen_t *g)
+static void fill_describe_configs_response_resource_result(
+    kafc__describe_configs_response_resource_result_t *m, int16_t v, tgen_t *g)
 {
     int32_t i;
 
@@ -2220,9 +2203,8 @@ static void fill_sasl_authenticate_response(void *vm, int16_t v, tgen_t *g)
         m->session_lifetime_ms = (int64_t)tint(g);
 }
 
-static void
-fill_create_partitions_request_assignment(kafc__create_partitions_request_assignment_t *m,
-                                          int16_t v, tgen_t *g)
+static void fill_create_partitions_request_assignment(
+    kafc__create_partitions_request_assignment_t *m, int16_t v, tgen_t *g)
 {
     (void)v;
     kafc__create_partitions_request_assignment_init(m);
@@ -2257,9 +2239,8 @@ static void fill_create_partitions_request(void *vm, int16_t v, tgen_t *g)
     m->validate_only = (trand(g) & 1) != 0;
 }
 
-static void
-fill_create_partitions_response_topic_result(kafc__create_partitions_response_topic_result_t *m,
-                                             int16_t v, tgen_t *g)
+static void fill_create_partitions_response_topic_result(
+    kafc__create_partitions_response_topic_result_t *m, int16_t v, tgen_t *g)
 {
     (void)v;
     kafc__create_partitions_response_topic_result_init(m);
@@ -2442,8 +2423,8 @@ static void fill_consumer_group_heartbeat_request(void *vm, int16_t v, tgen_t *g
         m->subscribed_topic_regex = tstr(g, 1);
     m->server_assignor = tstr(g, 1);
     m->topic_partitions.count = tcount(g, 1, 3);
-    m->topic_partitions.items =
-        talloc(g, m->topic_partitions.count, sizeof(*m->topic_partitions.items));
+    m->topic_partitions.items = talloc(g, m->topic_partitions.count,
+                                       sizeof(*m->topic_partitions.items));
     for (i = 0; i < m->topic_partitions.count; i++)
         fill_consumer_group_heartbeat_request_topic_partitions(&m->topic_partitions.items[i], v, g);
 }
@@ -2464,8 +2445,8 @@ static void fill_consumer_group_heartbeat_response_assignment(
 
     kafc__consumer_group_heartbeat_response_assignment_init(m);
     m->topic_partitions.count = tcount(g, 0, 3);
-    m->topic_partitions.items =
-        talloc(g, m->topic_partitions.count, sizeof(*m->topic_partitions.items));
+    m->topic_partitions.items = talloc(g, m->topic_partitions.count,
+                                       sizeof(*m->topic_partitions.items));
     for (i = 0; i < m->topic_partitions.count; i++)
         fill_consumer_group_heartbeat_response_topic_partitions(&m->topic_partitions.items[i], v,
                                                                 g);
@@ -2528,8 +2509,8 @@ static void fill_consumer_protocol_subscription(void *vm, int16_t v, tgen_t *g)
     m->user_data = tbytes(g, 1);
     if (v >= 1) {
         m->owned_partitions.count = tcount(g, 0, 3);
-        m->owned_partitions.items =
-            talloc(g, m->owned_partitions.count, sizeof(*m->owned_partitions.items));
+        m->owned_partitions.items = talloc(g, m->owned_partitions.count,
+                                           sizeof(*m->owned_partitions.items));
         for (i = 0; i < m->owned_partitions.count; i++)
             fill_consumer_protocol_subscription_topic_partition(&m->owned_partitions.items[i], v,
                                                                 g);
@@ -2556,8 +2537,8 @@ static void fill_consumer_protocol_assignment(void *vm, int16_t v, tgen_t *g)
 
     kafc__consumer_protocol_assignment_init(m);
     m->assigned_partitions.count = tcount(g, 0, 3);
-    m->assigned_partitions.items =
-        talloc(g, m->assigned_partitions.count, sizeof(*m->assigned_partitions.items));
+    m->assigned_partitions.items = talloc(g, m->assigned_partitions.count,
+                                          sizeof(*m->assigned_partitions.items));
     for (i = 0; i < m->assigned_partitions.count; i++)
         fill_consumer_protocol_assignment_topic_partition(&m->assigned_partitions.items[i], v, g);
     m->user_data = tbytes(g, 1);
