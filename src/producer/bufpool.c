@@ -28,6 +28,7 @@
 #include <assert.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "util/clock.h"
 
@@ -97,9 +98,89 @@ static void set_next(uint8_t *buf, uint8_t *next)
     memcpy(buf, &next, sizeof(next));
 }
 
-/* Frees a chain collected by make_room(). No lock. */
-static void free_chain(uint8_t *chain)
+/* ---- slabs -------------------------------------------------------------- */
+
+#define SLAB_BYTES ((size_t)2 << 20) /* one transparent huge page */
+
+struct kafc__bufpool_slab {
+    struct kafc__bufpool_slab *next;
+    uint8_t *mem; /* SLAB_BYTES, SLAB_BYTES-aligned */
+};
+
+/* Maps one slab aligned to its size (so that it can be one huge page) and
+ * asks for huge pages. NULL when the system refuses. No lock. */
+static uint8_t *slab_map(void)
 {
+    size_t len = 2 * SLAB_BYTES;
+    uint8_t *m = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (m == MAP_FAILED)
+        return NULL;
+    uintptr_t a = ((uintptr_t)m + SLAB_BYTES - 1) & ~(uintptr_t)(SLAB_BYTES - 1);
+    uint8_t *aligned = (uint8_t *)a;
+    if (aligned > m)
+        munmap(m, (size_t)(aligned - m));
+    if (aligned + SLAB_BYTES < m + len)
+        munmap(aligned + SLAB_BYTES, (size_t)(m + len - (aligned + SLAB_BYTES)));
+#ifdef MADV_HUGEPAGE
+    madvise(aligned, SLAB_BYTES, MADV_HUGEPAGE); /* a hint: fine if refused */
+#endif
+    return aligned;
+}
+
+/* A poolable buffer from the slabs: a spare one, else carved from the
+ * newest slab, else from a new slab. The caller has reserved its bytes. No
+ * pool lock held. */
+static uint8_t *slab_take(kafc__bufpool_t *bp)
+{
+    uint8_t *buf = NULL;
+    kafc__mutex_lock(&bp->slab_lock);
+    for (int tries = 0; buf == NULL && tries < 2; tries++) {
+        if (bp->spare_head != NULL) {
+            buf = bp->spare_head;
+            unpoison(buf, bp->poolable);
+            bp->spare_head = next_of(buf);
+        } else if ((size_t)(bp->bump_end - bp->bump) >= bp->poolable) {
+            buf = bp->bump;
+            bp->bump += bp->poolable;
+        } else if (tries == 0) {
+            kafc__mutex_unlock(&bp->slab_lock);
+            struct kafc__bufpool_slab *sl = malloc(sizeof(*sl));
+            uint8_t *mem = sl ? slab_map() : NULL;
+            kafc__mutex_lock(&bp->slab_lock);
+            if (mem == NULL) {
+                free(sl);
+                break;
+            }
+            sl->mem = mem;
+            sl->next = bp->slabs;
+            bp->slabs = sl;
+            /* Another thread may have added a slab meanwhile: the rest of
+             * the older one is left uncarved (the budget bounds the total
+             * carved either way). */
+            bp->bump = mem;
+            bp->bump_end = mem + SLAB_BYTES;
+        }
+    }
+    kafc__mutex_unlock(&bp->slab_lock);
+    return buf;
+}
+
+/* Frees a chain collected by make_room(). No lock. Slab buffers become
+ * spares (their memory is reused by the next carve). */
+static void free_chain(kafc__bufpool_t *bp, uint8_t *chain)
+{
+    if (chain != NULL && bp->use_slabs) {
+        kafc__mutex_lock(&bp->slab_lock);
+        while (chain != NULL) {
+            uint8_t *next = next_of(chain);
+            set_next(chain, bp->spare_head);
+            poison(chain, bp->poolable);
+            bp->spare_head = chain;
+            chain = next;
+        }
+        kafc__mutex_unlock(&bp->slab_lock);
+        return;
+    }
     while (chain != NULL) {
         uint8_t *next = next_of(chain);
         free(chain);
@@ -228,6 +309,15 @@ kafc_err_t kafc__bufpool_init(kafc__bufpool_t *bp, size_t total_bytes, size_t po
     bp->total = total_bytes;
     bp->poolable = poolable_size;
     bp->unallocated = total_bytes;
+    /* Slabs when at least four buffers share one and the budget fills one;
+     * ASan builds keep malloc, which reports overruns between buffers. */
+#ifndef BUFPOOL_ASAN
+    bp->use_slabs = poolable_size <= SLAB_BYTES / 4 && total_bytes >= SLAB_BYTES;
+#endif
+    if (bp->use_slabs && kafc__mutex_init(&bp->slab_lock) != KAFC_ERR_NONE) {
+        kafc__mutex_destroy(&bp->lock);
+        return KAFC_ERR__NO_MEMORY;
+    }
     return KAFC_ERR_NONE;
 }
 
@@ -241,8 +331,17 @@ void kafc__bufpool_destroy(kafc__bufpool_t *bp)
         set_next(buf, chain);
         chain = buf;
     }
-    free_chain(chain);
+    free_chain(bp, chain);
     kafc__mutex_destroy(&bp->lock);
+    if (bp->use_slabs) {
+        while (bp->slabs != NULL) {
+            struct kafc__bufpool_slab *sl = bp->slabs;
+            bp->slabs = sl->next;
+            munmap(sl->mem, SLAB_BYTES);
+            free(sl);
+        }
+        kafc__mutex_destroy(&bp->slab_lock);
+    }
 }
 
 /* Waits in line for size bytes. On KAFC_ERR_NONE the bytes are in in_use
@@ -269,7 +368,7 @@ static kafc_err_t wait_for(kafc__bufpool_t *bp, size_t size, int timeout_ms, uin
         if (chain != NULL) {
             /* Not under the lock; state is re-read after. */
             kafc__mutex_unlock(&bp->lock);
-            free_chain(chain);
+            free_chain(bp, chain);
             chain = NULL;
             kafc__mutex_lock(&bp->lock);
             continue;
@@ -303,7 +402,7 @@ static kafc_err_t wait_for(kafc__bufpool_t *bp, size_t size, int timeout_ms, uin
     kafc__cond_destroy(&w.cond);
     if (chain != NULL) {
         kafc__mutex_unlock(&bp->lock);
-        free_chain(chain);
+        free_chain(bp, chain);
         kafc__mutex_lock(&bp->lock);
     }
     return err;
@@ -339,19 +438,19 @@ kafc_err_t kafc__bufpool_alloc(kafc__bufpool_t *bp, size_t size, int timeout_ms,
         err = wait_for(bp, size, timeout_ms, &buf);
     }
     kafc__mutex_unlock(&bp->lock);
-    free_chain(chain);
+    free_chain(bp, chain);
     if (err != KAFC_ERR_NONE)
         return err;
 
     if (buf == NULL) {
-        buf = malloc(size);
+        buf = bp->use_slabs && size == bp->poolable ? slab_take(bp) : malloc(size);
         if (buf == NULL) {
             chain = NULL;
             kafc__mutex_lock(&bp->lock);
             unreserve(bp, size);
             serve(bp, &chain);
             kafc__mutex_unlock(&bp->lock);
-            free_chain(chain);
+            free_chain(bp, chain);
             return KAFC_ERR__NO_MEMORY;
         }
     }
@@ -377,7 +476,7 @@ void kafc__bufpool_release(kafc__bufpool_t *bp, uint8_t *buf, size_t size)
         bp->unallocated += size;
     serve(bp, &chain);
     kafc__mutex_unlock(&bp->lock);
-    free_chain(chain);
+    free_chain(bp, chain);
 }
 
 void kafc__bufpool_close(kafc__bufpool_t *bp)

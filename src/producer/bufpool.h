@@ -52,6 +52,16 @@ typedef struct kafc__bufpool {
     struct kafc__bufpool_waiter *wait_tail;
     int waiters;
     int closed;
+    /* Poolable buffers are carved from 2 MiB slabs (transparent huge pages
+     * where the system allows: one page fault instead of 512), not malloc'd,
+     * when batch.size is small enough to share a slab. slab_lock guards the
+     * fields below; it is never taken with lock held, nor lock with it. */
+    int use_slabs;
+    kafc__mutex_t slab_lock;
+    struct kafc__bufpool_slab *slabs; /* every slab, for destroy */
+    uint8_t *bump, *bump_end;         /* uncarved rest of the newest slab */
+    uint8_t *spare_head;              /* carved buffers not in use nor free-listed: their
+                                         bytes are unallocated budget, the memory kept */
 } kafc__bufpool_t;
 
 /* A consistent view of the counters, taken under one lock. */

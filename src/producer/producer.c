@@ -167,7 +167,11 @@ static kafc_err_t topic_resize(kafc__ptopic_t *t, int32_t n)
 {
     if (t->npartitions > 0 || n <= 0)
         return KAFC_ERR_NONE;
-    kafc__ppart_t *parts = calloc((size_t)n, sizeof(*parts));
+    /* Cache-line aligned (kafc__ppart_t is _Alignas(64)); its size is a
+     * multiple of 64, as aligned_alloc wants. */
+    kafc__ppart_t *parts = aligned_alloc(_Alignof(kafc__ppart_t), (size_t)n * sizeof(*parts));
+    if (parts)
+        memset(parts, 0, (size_t)n * sizeof(*parts));
     uint8_t *avail = calloc((size_t)n, 1);
     if (!parts || !avail) {
         free(parts);
@@ -318,7 +322,8 @@ static kafc_err_t msgs_reserve(kafc__pbatch_t *b, size_t rec, int32_t most)
         return KAFC_ERR_NONE;
     int32_t cap = b->msgs_cap * 2;
     if (!b->msgs_cap) {
-        size_t guess = b->cap / (rec > 16 ? rec : 16) + 1;
+        size_t per = b->cap / (rec > 16 ? rec : 16);
+        size_t guess = per + per / 8 + 1; /* rec is an estimate */
         cap = guess > (size_t)most ? most : (int32_t)guess;
         if (cap < 1)
             cap = 1;
@@ -346,7 +351,7 @@ static kafc_err_t try_append(kafc_producer_t *p, kafc__ppart_t *part, int64_t ts
         b->closed = 1;
         return KAFC_ERR__BUF_OVERFLOW;
     }
-    if (msgs_reserve(b, (size_t)(klen > 0 ? klen : 0) + (size_t)(vlen > 0 ? vlen : 0) + 24,
+    if (msgs_reserve(b, (size_t)(klen > 0 ? klen : 0) + (size_t)(vlen > 0 ? vlen : 0) + 8,
                      p->batch_num_messages) != KAFC_ERR_NONE)
         return KAFC_ERR__NO_MEMORY;
     size_t pos = kafc__batch_size(&b->b);

@@ -62,15 +62,20 @@ struct kafc__pbatch {
     int wire_owned; /* wire was malloc'd (compressed) */
 };
 
+/* Each partition starts a cache line, and its I/O-thread-only part starts
+ * another: the partition an application thread appends to then shares no
+ * line with what the I/O thread writes for its neighbours. */
 struct kafc__ppart {
-    kafc__mutex_t lock; /* guards the queue and the open batch */
+    _Alignas(64) kafc__mutex_t lock; /* guards the queue and the open batch */
     kafc__ptopic_t *topic;
     int32_t id;
     kafc__pbatch_t *head, *tail; /* queued batches, oldest first */
-    int32_t nqueued;
+    /* Changed under lock; read without it by the sender to skip partitions
+     * with nothing queued (seq_cst: see drain() in sender.c). */
+    atomic_int nqueued;
     uint64_t next_order; /* under lock: the next batch's order */
     /* I/O thread only: */
-    int32_t leader;
+    _Alignas(64) int32_t leader;
     int inflight;                /* batches of this partition in flight */
     uint64_t inflight_orders[8]; /* their creation orders (<= 5 in flight) */
     int32_t next_sequence;       /* idempotence */

@@ -570,7 +570,9 @@ static int64_t drain(kafc_producer_t *p)
 {
     int64_t now = now_ms(p), next_due = INT64_MAX;
     int flush = atomic_load(&p->flush_requested) > 0 || atomic_load(&p->destroying);
-    int purge = atomic_exchange(&p->purge_flags, 0);
+    /* Read before writing: the line is shared with fields every produce()
+     * touches. */
+    int purge = atomic_load(&p->purge_flags) ? atomic_exchange(&p->purge_flags, 0) : 0;
     if (purge & KAFC_PURGE_INFLIGHT)
         for (preq_t *r = p->inflight_reqs; r; r = r->next)
             r->purged = 1;
@@ -586,6 +588,14 @@ static int64_t drain(kafc_producer_t *p)
         for (int32_t i = 0; i < t->npartitions; i++) {
             kafc__ppart_t *part = &t->parts[i];
             kafc__pbatch_t *expired = NULL;
+            /* Nothing queued: nothing to send or expire, and no lock to
+             * take from a producing thread. A batch queued after this
+             * read wakes the loop again: produce() increments nqueued,
+             * then sets wake_pending, both seq_cst; the loop clears
+             * wake_pending before draining, so either this read sees the
+             * batch or produce() sees wake_pending clear and wakes us. */
+            if (atomic_load(&part->nqueued) == 0 && !(purge & KAFC_PURGE_QUEUE))
+                continue;
             kafc__mutex_lock(&part->lock);
             if (part->head && (purge & KAFC_PURGE_QUEUE || part->head->deadline_ms <= now))
                 expired = take_expired(p, part, purge & KAFC_PURGE_QUEUE);
@@ -693,7 +703,8 @@ void kafc__sender_start(kafc_client_t *c, void *arg)
 void kafc__sender_loop(kafc_client_t *c, void *arg)
 {
     kafc_producer_t *p = arg;
-    atomic_store(&p->wake_pending, 0);
+    if (atomic_load(&p->wake_pending))
+        atomic_store(&p->wake_pending, 0);
     if (c->cluster.md_updated_ms != p->md_version_seen) {
         p->md_version_seen = c->cluster.md_updated_ms;
         kafc__producer_metadata_update(p);
