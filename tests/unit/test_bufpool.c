@@ -620,3 +620,46 @@ Test(bufpool, four_threads_random_sizes_stay_in_budget)
     expect_pool(&bp, 0, STRESS_TOTAL, 0);
     kafc__bufpool_destroy(&bp);
 }
+
+/* Large enough budgets carve batch.size buffers from 2 MiB slabs (not under
+ * ASan, which keeps malloc). Buffers given back to make room for a large
+ * request become spares and are carved again: the budget holds, every
+ * buffer is distinct and whole, and the pool ends as it began. */
+Test(bufpool, slab_buffers_given_back_for_a_large_request_are_reused)
+{
+    enum { SB = 64 * 1024, N = 64 }; /* 4 MiB: two slabs */
+    kafc__bufpool_t bp;
+    kafc__bufpool_stats_t st;
+    uint8_t *bufs[N], *big;
+
+    cr_assert_eq(kafc__bufpool_init(&bp, (size_t)N * SB, SB), 0);
+    for (int round = 0; round < 3; round++) {
+        for (int i = 0; i < N; i++) {
+            cr_assert_eq(kafc__bufpool_alloc(&bp, SB, 0, &bufs[i]), 0, "round %d buffer %d", round,
+                         i);
+            memset(bufs[i], i, SB);
+        }
+        expect_pool(&bp, (size_t)N * SB, 0, 0);
+        uint8_t *extra;
+        cr_assert_eq(kafc__bufpool_alloc(&bp, SB, 0, &extra), KAFC_ERR__QUEUE_FULL);
+        for (int i = 0; i < N; i++) {
+            for (int j = 0; j < N; j++)
+                cr_assert(i == j || bufs[i] != bufs[j]);
+            cr_assert_eq(bufs[i][0], (uint8_t)i);
+            cr_assert_eq(bufs[i][SB - 1], (uint8_t)i, "no overlap between buffers");
+        }
+        for (int i = 0; i < N; i++)
+            kafc__bufpool_release(&bp, bufs[i], SB);
+        kafc__bufpool_stats(&bp, &st);
+        cr_assert_eq(st.free_buffers, (size_t)N);
+        /* 1 MiB of odd size: 16 free-listed buffers give their bytes. */
+        cr_assert_eq(kafc__bufpool_alloc(&bp, 16 * SB + 1, 0, &big), 0);
+        memset(big, 0xee, 16 * SB + 1);
+        kafc__bufpool_stats(&bp, &st);
+        cr_assert_eq(st.free_buffers, (size_t)N - 17);
+        expect_pool(&bp, 16 * SB + 1, (size_t)(N - 16) * SB - 1, 0);
+        kafc__bufpool_release(&bp, big, 16 * SB + 1);
+        expect_pool(&bp, 0, (size_t)N * SB, 0);
+    }
+    kafc__bufpool_destroy(&bp);
+}
