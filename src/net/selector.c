@@ -128,6 +128,12 @@ void kafc__selector_wakeup(kafc__selector_t *sel)
         ;
 }
 
+void kafc__selector_poke(kafc__selector_t *sel)
+{
+    if (atomic_exchange(&sel->poked, 1) == 0 && atomic_load(&sel->sleeping))
+        kafc__selector_wakeup(sel);
+}
+
 /* ---- timer heap --------------------------------------------------------- */
 
 static void heap_set(kafc__selector_t *sel, size_t i, kafc__timer_t *t)
@@ -243,7 +249,18 @@ int kafc__selector_run_once(kafc__selector_t *sel, int max_wait_ms)
             wait = until > 0x7fffffff ? 0x7fffffff : (int)until;
     }
 
+    if (wait != 0) {
+        atomic_store(&sel->sleeping, 1);
+        if (atomic_load(&sel->poked))
+            wait = 0;
+    }
     int n = epoll_wait(sel->epfd, evs, MAX_EVENTS, wait);
+    if (wait != 0)
+        atomic_store(&sel->sleeping, 0);
+    /* Pokes from here on are for the next iteration; the ones before are
+     * served by this one's callbacks and the loop hooks after it. */
+    if (atomic_load(&sel->poked))
+        atomic_store(&sel->poked, 0);
     sel->now_ms = kafc__clock_ms();
     for (int i = 0; i < n; i++) {
         kafc__io_t *io = evs[i].data.ptr;

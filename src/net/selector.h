@@ -12,6 +12,7 @@
 #ifndef KAFC_NET_SELECTOR_H
 #define KAFC_NET_SELECTOR_H
 
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -54,6 +55,8 @@ typedef struct kafc__selector {
     kafc__deferred_t *deferred;
     size_t deferred_len;
     size_t deferred_cap;
+    atomic_int sleeping; /* the I/O thread is in (or entering) epoll_wait */
+    atomic_int poked;    /* kafc__selector_poke() since the last iteration began */
 } kafc__selector_t;
 
 /* Creates the epoll fd and eventfd. Returns KAFC_ERR__TRANSPORT when the
@@ -105,6 +108,15 @@ kafc_err_t kafc__selector_defer_free(kafc__selector_t *sel, void *ptr, void (*fr
 /* Wakes a kafc__selector_run_once() that is waiting. Any thread;
  * async-signal-safe; cheap (one write to an eventfd). */
 void kafc__selector_wakeup(kafc__selector_t *sel);
+
+/* Makes sure the I/O thread runs one more loop iteration (and so its loop
+ * hooks) after this call, waking it only when it sleeps or is about to:
+ * cheaper than kafc__selector_wakeup() for frequent signals, as a busy loop
+ * is not written to. Any thread. Pairs with run_once's check of `poked`
+ * after setting `sleeping` (both seq_cst): either this call sees the loop
+ * asleep and writes the eventfd, or the loop sees the poke and does not
+ * block. */
+void kafc__selector_poke(kafc__selector_t *sel);
 
 /* Waits up to max_wait_ms (-1 = until an event or timer) for I/O, a due timer
  * or a wake-up, then dispatches io callbacks and due timers. Returns 1 when

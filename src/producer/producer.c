@@ -380,8 +380,7 @@ static kafc_err_t try_append(kafc_producer_t *p, kafc__ppart_t *part, int64_t ts
 
 static void wake_sender(kafc_producer_t *p)
 {
-    if (!atomic_exchange(&p->wake_pending, 1))
-        kafc__selector_wakeup(&p->client->sel);
+    kafc__selector_poke(&p->client->sel);
 }
 
 /* Appends to part's open batch, or opens a new one. With sticky set (a

@@ -113,7 +113,6 @@ struct kafc_producer_s {
     atomic_int fatal_err;
     char fatal_str[256];
     atomic_int flush_requested;
-    atomic_int wake_pending;
     atomic_int purge_flags; /* KAFC_PURGE_* asked, for the I/O thread */
 
     /* Settings read on the hot path. */

@@ -590,10 +590,11 @@ static int64_t drain(kafc_producer_t *p)
             kafc__pbatch_t *expired = NULL;
             /* Nothing queued: nothing to send or expire, and no lock to
              * take from a producing thread. A batch queued after this
-             * read wakes the loop again: produce() increments nqueued,
-             * then sets wake_pending, both seq_cst; the loop clears
-             * wake_pending before draining, so either this read sees the
-             * batch or produce() sees wake_pending clear and wakes us. */
+             * read gets another loop iteration: produce() increments
+             * nqueued, then pokes the selector (both seq_cst), and the
+             * selector clears its poke before the hooks run, so either
+             * this read sees the batch or the poke comes after the clear
+             * and the loop does not block (kafc__selector_poke). */
             if (atomic_load(&part->nqueued) == 0 && !(purge & KAFC_PURGE_QUEUE))
                 continue;
             kafc__mutex_lock(&part->lock);
@@ -703,8 +704,6 @@ void kafc__sender_start(kafc_client_t *c, void *arg)
 void kafc__sender_loop(kafc_client_t *c, void *arg)
 {
     kafc_producer_t *p = arg;
-    if (atomic_load(&p->wake_pending))
-        atomic_store(&p->wake_pending, 0);
     if (c->cluster.md_updated_ms != p->md_version_seen) {
         p->md_version_seen = c->cluster.md_updated_ms;
         kafc__producer_metadata_update(p);

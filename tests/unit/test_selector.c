@@ -1,5 +1,7 @@
 /* Unit tests for net/selector: io readiness, timers, wake-ups, deferred frees. */
 #include <criterion/criterion.h>
+#include <sched.h>
+#include <stdatomic.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <sys/epoll.h>
@@ -106,6 +108,44 @@ Test(selector, wakeup_from_another_thread_returns_early, .init = setup, .fini = 
         woken = kafc__selector_run_once(&sel, 10000);
     pthread_join(th, NULL);
     cr_assert_eq(woken, 1);
+    cr_assert_lt(kafc__clock_ms() - start, 10000);
+}
+
+/* A poke while the loop is busy costs no write, yet the next run_once does
+ * not block: the hooks after it see what the poker published. */
+Test(selector, poke_before_sleep_keeps_the_next_wait_from_blocking, .init = setup, .fini = teardown)
+{
+    kafc__selector_poke(&sel);
+    int64_t start = kafc__clock_ms();
+    int woken = kafc__selector_run_once(&sel, 10000);
+    cr_assert_eq(woken, 0, "no eventfd write for a loop that was not asleep");
+    cr_assert_lt(kafc__clock_ms() - start, 5000, "the poke kept run_once from waiting");
+    /* Served: the next wait is a full one again. */
+    start = kafc__clock_ms();
+    cr_assert_eq(kafc__selector_run_once(&sel, 200), 0);
+    cr_assert_geq(kafc__clock_ms() - start, 150);
+}
+
+static void *poke_when_asleep(void *arg)
+{
+    kafc__selector_t *s = arg;
+    int64_t start = kafc__clock_ms();
+    while (!atomic_load(&s->sleeping) && kafc__clock_ms() - start < 10000)
+        sched_yield();
+    kafc__selector_poke(s);
+    return NULL;
+}
+
+Test(selector, poke_wakes_a_sleeping_loop, .init = setup, .fini = teardown)
+{
+    pthread_t th;
+    int64_t start = kafc__clock_ms();
+    pthread_create(&th, NULL, poke_when_asleep, &sel);
+    int woken = 0;
+    while (!woken && kafc__clock_ms() - start < 10000)
+        woken = kafc__selector_run_once(&sel, 10000);
+    pthread_join(th, NULL);
+    cr_assert_eq(woken, 1, "the poke wrote the eventfd of a sleeping loop");
     cr_assert_lt(kafc__clock_ms() - start, 10000);
 }
 
