@@ -64,6 +64,66 @@ static kafc_err_t batch_new(kafc_producer_t *p, kafc__ppart_t *part, size_t cap,
     return KAFC_ERR_NONE;
 }
 
+/* ---- records read back ----------------------------------------------- */
+
+/* A record of a batch read back from the batch buffer, which holds what
+ * kafc__batch_append wrote (our own encoding: trusted, no bounds checks). */
+typedef struct {
+    int64_t timestamp;
+    const uint8_t *key, *value; /* NULL: null */
+    int32_t key_len, value_len; /* -1: null */
+} kafc__pbatch_record_t;
+
+static const uint8_t *get_uvarlong(const uint8_t *p, uint64_t *v)
+{
+    uint64_t x = 0;
+    unsigned shift = 0;
+    uint8_t byte;
+    do {
+        byte = *p++;
+        x |= (uint64_t)(byte & 0x7f) << shift;
+        shift += 7;
+    } while (byte & 0x80);
+    *v = x;
+    return p;
+}
+
+static const uint8_t *get_varlong(const uint8_t *p, int64_t *v)
+{
+    uint64_t u;
+    p = get_uvarlong(p, &u);
+    *v = (int64_t)(u >> 1) ^ -(int64_t)(u & 1);
+    return p;
+}
+
+/* The first record of b. */
+static const uint8_t *records_of(const kafc__pbatch_t *b)
+{
+    return b->buf + KAFC__BATCH_HEADER_SIZE;
+}
+
+/* Reads the record at r of batch b into *rec; returns the next record. */
+static const uint8_t *record_read(const kafc__pbatch_t *b, const uint8_t *r,
+                                  kafc__pbatch_record_t *rec)
+{
+    int64_t len, ts_delta, offset_delta, klen, vlen;
+    r = get_varlong(r, &len);
+    const uint8_t *next = r + len;
+    r++; /* attributes */
+    r = get_varlong(r, &ts_delta);
+    r = get_varlong(r, &offset_delta);
+    r = get_varlong(r, &klen);
+    rec->key_len = (int32_t)klen;
+    rec->key = klen >= 0 ? r : NULL;
+    if (klen > 0)
+        r += klen;
+    r = get_varlong(r, &vlen);
+    rec->value_len = (int32_t)vlen;
+    rec->value = vlen >= 0 ? r : NULL;
+    rec->timestamp = b->b.base_timestamp + ts_delta;
+    return next;
+}
+
 /* ---- delivery reports --------------------------------------------------- */
 
 typedef struct dr_event {
@@ -84,8 +144,11 @@ static void dr_serve(kafc_client_t *c, kafc__event_t *ev)
     const kafc__conf_cbs_t *cbs = kafc__conf_cbs(p->conf);
     kafc_message_t m;
 
+    const uint8_t *r = records_of(b);
+    kafc__pbatch_record_t rec;
     for (int32_t i = 0; i < b->nmsgs; i++) {
         kafc__pmsg_t *pm = &b->msgs[i];
+        r = record_read(b, r, &rec);
         kafc__message_init(&m);
         m.topic = b->part->topic->name;
         m.partition = b->part->id;
@@ -94,13 +157,13 @@ static void dr_serve(kafc_client_t *c, kafc__event_t *ev)
             m.timestamp = d->log_append_time;
             m.tstype = KAFC_TIMESTAMP_LOG_APPEND_TIME;
         } else {
-            m.timestamp = pm->timestamp;
+            m.timestamp = rec.timestamp;
             m.tstype = KAFC_TIMESTAMP_CREATE_TIME;
         }
-        m.key = pm->key;
-        m.key_len = pm->key_len;
-        m.value = pm->value;
-        m.value_len = pm->value_len;
+        m.key = rec.key;
+        m.key_len = rec.key_len;
+        m.value = rec.value;
+        m.value_len = rec.value_len;
         m.headers = pm->headers;
         m.err = d->err;
         m.status = d->status;
@@ -285,34 +348,6 @@ static kafc__ptopic_t *topic_get(kafc_producer_t *p, const char *name, int64_t *
 
 /* ---- appending ---------------------------------------------------------- */
 
-static size_t varint_prefix(size_t total)
-{
-    /* The record's length prefix p satisfies p == varint_size(total - p). */
-    for (size_t p = 1; p <= 5; p++)
-        if (kafc__varint_size((int32_t)(total - p)) == p)
-            return p;
-    return 1;
-}
-
-/* Points pm at the key and value of the record just appended at offset pos
- * of b (whose size after the append is end). */
-static void locate_record(kafc__pbatch_t *b, size_t pos, size_t end, kafc__pmsg_t *pm,
-                          int64_t ts_delta, int32_t offset_delta)
-{
-    const uint8_t *r = b->buf + pos;
-    r += varint_prefix(end - pos);
-    r += 1; /* attributes */
-    r += kafc__varlong_size(ts_delta);
-    r += kafc__varint_size(offset_delta);
-    r += kafc__varint_size(pm->key_len);
-    const uint8_t *key = r;
-    if (pm->key_len > 0)
-        r += pm->key_len;
-    r += kafc__varint_size(pm->value_len);
-    pm->key = pm->key_len >= 0 ? key : NULL;
-    pm->value = pm->value_len >= 0 ? r : NULL;
-}
-
 /* Room for one more message entry. The first sizing guesses from the first
  * record (rec bytes) how many like it fill the batch (never more than most),
  * so that a batch of equal-sized records never reallocates. */
@@ -354,8 +389,6 @@ static kafc_err_t try_append(kafc_producer_t *p, kafc__ppart_t *part, int64_t ts
     if (msgs_reserve(b, (size_t)(klen > 0 ? klen : 0) + (size_t)(vlen > 0 ? vlen : 0) + 8,
                      p->batch_num_messages) != KAFC_ERR_NONE)
         return KAFC_ERR__NO_MEMORY;
-    size_t pos = kafc__batch_size(&b->b);
-    int64_t base_ts = b->nmsgs ? b->msgs[0].timestamp : ts;
     kafc_err_t err = kafc__batch_append(&b->b, ts, key, klen, value, vlen, rh, nh);
     if (err != KAFC_ERR_NONE) {
         if (err == KAFC_ERR__BUF_OVERFLOW)
@@ -364,11 +397,7 @@ static kafc_err_t try_append(kafc_producer_t *p, kafc__ppart_t *part, int64_t ts
     }
     kafc__pmsg_t *pm = &b->msgs[b->nmsgs];
     pm->opaque = opaque;
-    pm->key_len = klen;
-    pm->value_len = vlen;
-    pm->timestamp = ts;
     pm->headers = hdrs;
-    locate_record(b, pos, kafc__batch_size(&b->b), pm, ts - base_ts, b->nmsgs);
     b->nmsgs++;
     /* Full for the next typical record: ready to go now. */
     if (b->nmsgs >= p->batch_num_messages || kafc__batch_room(&b->b) < 64) {
@@ -455,8 +484,13 @@ static kafc_err_t append(kafc_producer_t *p, kafc__ptopic_t *t, kafc__ppart_t *p
 /* Re-encodes messages [from, to) of old into nb. */
 static kafc_err_t refill(kafc__pbatch_t *nb, kafc__pbatch_t *old, int32_t from, int32_t to)
 {
+    const uint8_t *r = records_of(old);
+    kafc__pbatch_record_t rec;
+    for (int32_t i = 0; i < from; i++)
+        r = record_read(old, r, &rec);
     for (int32_t i = from; i < to; i++) {
         kafc__pmsg_t *pm = &old->msgs[i];
+        r = record_read(old, r, &rec);
         kafc__record_header_t stack_rh[MAX_STACK_HEADERS], *rh = stack_rh;
         size_t nh = pm->headers ? kafc_headers_count(pm->headers) : 0;
         if (nh > MAX_STACK_HEADERS && !(rh = malloc(nh * sizeof(*rh))))
@@ -465,19 +499,14 @@ static kafc_err_t refill(kafc__pbatch_t *nb, kafc__pbatch_t *old, int32_t from, 
             kafc__headers_at(pm->headers, k, &rh[k].key, &rh[k].key_len, &rh[k].value,
                              &rh[k].value_len);
         kafc_err_t err = msgs_reserve(nb, 64, to - from);
-        size_t pos = kafc__batch_size(&nb->b);
-        int64_t base_ts = nb->nmsgs ? nb->msgs[0].timestamp : pm->timestamp;
         if (!err)
-            err = kafc__batch_append(&nb->b, pm->timestamp, pm->key, pm->key_len, pm->value,
-                                     pm->value_len, rh, nh);
+            err = kafc__batch_append(&nb->b, rec.timestamp, rec.key, rec.key_len, rec.value,
+                                     rec.value_len, rh, nh);
         if (rh != stack_rh)
             free(rh);
         if (err)
             return err;
-        kafc__pmsg_t *q = &nb->msgs[nb->nmsgs];
-        *q = *pm;
-        locate_record(nb, pos, kafc__batch_size(&nb->b), q, pm->timestamp - base_ts, nb->nmsgs);
-        nb->nmsgs++;
+        nb->msgs[nb->nmsgs++] = *pm;
     }
     return KAFC_ERR_NONE;
 }

@@ -26,13 +26,11 @@
 #include "record/codec.h"
 #include "util/thread.h"
 
+/* What a batch keeps per message beyond its record: key, value and
+ * timestamp are read back from the record in the batch buffer (see
+ * kafc__pbatch_record_t in producer.c), so this stays at 16 bytes. */
 typedef struct kafc__pmsg {
     void *opaque;
-    const uint8_t *key; /* into the batch's uncompressed buffer */
-    int32_t key_len;    /* -1: null */
-    const uint8_t *value;
-    int32_t value_len;
-    int64_t timestamp;
     kafc_headers_t *headers; /* taken from the caller; NULL when none */
 } kafc__pmsg_t;
 

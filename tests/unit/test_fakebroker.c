@@ -872,6 +872,19 @@ static void dr_cb(kafc_producer_t *p, const kafc_message_t *m, void *opaque)
     rep.err[id] = kafc_message_err(m);
     rep.offset[id] = kafc_message_offset(m);
     rep.total++;
+    /* The report carries the record as produced (read back from the batch,
+     * also after retries, splits and epoch bumps). */
+    char want[32];
+    size_t len;
+    const void *k = kafc_message_key(m, &len);
+    int n = snprintf(want, sizeof(want), "k%d", (int)id);
+    cr_assert(k && len == (size_t)n && memcmp(k, want, len) == 0, "key of %d", (int)id);
+    const void *v = kafc_message_value(m, &len);
+    n = snprintf(want, sizeof(want), "value-%d", (int)id);
+    cr_assert(v && len == (size_t)n && memcmp(v, want, len) == 0, "value of %d", (int)id);
+    kafc_timestamp_type_t tstype;
+    cr_assert_eq(kafc_message_timestamp(m, &tstype), 1700000000000LL + id);
+    cr_assert_eq(tstype, KAFC_TIMESTAMP_CREATE_TIME);
 }
 
 static kafc_producer_t *new_producer(void)
@@ -904,7 +917,7 @@ static void produce_all(kafc_producer_t *p, const char *topic)
         int kl = snprintf(key, sizeof(key), "k%d", i);
         int vl = snprintf(val, sizeof(val), "value-%d", i);
         cr_assert_eq(kafc_produce(p, topic, 0, KAFC_MSG_F_COPY, key, (size_t)kl, val, (size_t)vl,
-                                  NULL, 0, (void *)(intptr_t)i),
+                                  NULL, 1700000000000LL + i, (void *)(intptr_t)i),
                      0, "message %d", i);
     }
     cr_assert_eq(kafc_producer_flush(p, 30000), 0, "flush timed out; %d reported", rep.total);

@@ -55,6 +55,17 @@ static void dr_cb(kafc_producer_t *p, const kafc_message_t *m, void *opaque)
     snprintf(want, sizeof(want), "value-%d", (int)id);
     if (!v || vlen != strlen(want) || memcmp(v, want, vlen) != 0)
         rep->bad_content++;
+    /* Keyed or not, as produced; a create time from the producer's clock,
+     * unless the broker gave a log append time (the mock always does). */
+    size_t klen = 0;
+    const void *k = kafc_message_key(m, &klen);
+    snprintf(want, sizeof(want), "key-%d", (int)id);
+    if (k && (klen != strlen(want) || memcmp(k, want, klen) != 0))
+        rep->bad_content++;
+    kafc_timestamp_type_t tstype;
+    int64_t ts = kafc_message_timestamp(m, &tstype);
+    if (tstype == KAFC_TIMESTAMP_CREATE_TIME && (ts < 1700000000000LL || ts > 4102444800000LL))
+        rep->bad_content++;
 }
 
 static kafc_producer_t *new_producer(const char *const *kv, char *errstr, size_t errstr_size)
