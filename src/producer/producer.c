@@ -242,7 +242,6 @@ static kafc_err_t topic_resize(kafc__ptopic_t *t, int32_t n)
         return KAFC_ERR__NO_MEMORY;
     }
     for (int32_t i = 0; i < n; i++) {
-        kafc__mutex_init(&parts[i].lock);
         parts[i].topic = t;
         parts[i].id = i;
         parts[i].leader = -1;
@@ -426,12 +425,12 @@ static kafc_err_t append(kafc_producer_t *p, kafc__ptopic_t *t, kafc__ppart_t *p
                          void *opaque, size_t rec_max, int64_t *deadline, int sticky)
 {
     int ready = 0;
-    kafc__mutex_lock(&part->lock);
+    kafc__spin_lock(&part->lock);
     kafc_err_t err = try_append(p, part, ts, key, klen, value, vlen, rh, nh, hdrs, opaque, &ready);
     /* Still queued after an overflow: the last batch is full (a batch the
      * sender took has left the queue). */
     int tail_full = part->tail != NULL;
-    kafc__mutex_unlock(&part->lock);
+    kafc__spin_unlock(&part->lock);
     if (err == KAFC_ERR_NONE) {
         if (ready || p->linger_ms == 0)
             wake_sender(p);
@@ -454,11 +453,11 @@ static kafc_err_t append(kafc_producer_t *p, kafc__ptopic_t *t, kafc__ppart_t *p
     if (err != KAFC_ERR_NONE)
         return err;
 
-    kafc__mutex_lock(&part->lock);
+    kafc__spin_lock(&part->lock);
     /* Another thread may have opened a batch meanwhile: use it if it fits. */
     err = try_append(p, part, ts, key, klen, value, vlen, rh, nh, hdrs, opaque, &ready);
     if (err == KAFC_ERR_NONE) {
-        kafc__mutex_unlock(&part->lock);
+        kafc__spin_unlock(&part->lock);
         kafc__pbatch_free(p, b);
         if (ready || p->linger_ms == 0)
             wake_sender(p);
@@ -474,7 +473,7 @@ static kafc_err_t append(kafc_producer_t *p, kafc__ptopic_t *t, kafc__ppart_t *p
     part->tail = b;
     part->nqueued++;
     err = try_append(p, part, ts, key, klen, value, vlen, rh, nh, hdrs, opaque, &ready);
-    kafc__mutex_unlock(&part->lock);
+    kafc__spin_unlock(&part->lock);
     wake_sender(p); /* a new batch: the sender arms its linger timer */
     return err;
 }
@@ -781,7 +780,6 @@ static void producer_free(kafc_producer_t *p)
                 bn = b->next;
                 kafc__pbatch_free(p, b);
             }
-            kafc__mutex_destroy(&t->parts[i].lock);
         }
         free(t->parts);
         free(t->available);

@@ -64,7 +64,7 @@ struct kafc__pbatch {
  * another: the partition an application thread appends to then shares no
  * line with what the I/O thread writes for its neighbours. */
 struct kafc__ppart {
-    _Alignas(64) kafc__mutex_t lock; /* guards the queue and the open batch */
+    _Alignas(64) kafc__spin_t lock; /* guards the queue and the open batch */
     kafc__ptopic_t *topic;
     int32_t id;
     kafc__pbatch_t *head, *tail; /* queued batches, oldest first */

@@ -151,11 +151,11 @@ static void reset_sequences(kafc_producer_t *p)
     for (kafc__ptopic_t *t = p->topics; t; t = t->next)
         for (int32_t i = 0; i < t->npartitions; i++) {
             kafc__ppart_t *part = &t->parts[i];
-            kafc__mutex_lock(&part->lock);
+            kafc__spin_lock(&part->lock);
             part->next_sequence = 0;
             for (kafc__pbatch_t *b = part->head; b; b = b->next)
                 b->base_sequence = -1;
-            kafc__mutex_unlock(&part->lock);
+            kafc__spin_unlock(&part->lock);
         }
     kafc__mutex_unlock(&p->topics_lock);
     kafc__log(&p->client->log, KAFC_LOG_NOTICE, "eos",
@@ -251,7 +251,7 @@ static void requeue(kafc_producer_t *p, kafc__pbatch_t *b, int64_t backoff)
 {
     kafc__ppart_t *part = b->part;
     b->retry_at_ms = now_ms(p) + backoff;
-    kafc__mutex_lock(&part->lock);
+    kafc__spin_lock(&part->lock);
     kafc__pbatch_t **pp = &part->head;
     while (*pp && (*pp)->order < b->order)
         pp = &(*pp)->next;
@@ -260,7 +260,7 @@ static void requeue(kafc_producer_t *p, kafc__pbatch_t *b, int64_t backoff)
     if (!b->next)
         part->tail = b;
     part->nqueued++;
-    kafc__mutex_unlock(&part->lock);
+    kafc__spin_unlock(&part->lock);
 }
 
 static int64_t backoff_for(kafc_producer_t *p, int attempts)
@@ -306,10 +306,10 @@ static int earlier_batch_pending(kafc__pbatch_t *b)
         if (part->inflight_orders[i] < b->order)
             return 1;
     int found = 0;
-    kafc__mutex_lock(&part->lock);
+    kafc__spin_lock(&part->lock);
     for (kafc__pbatch_t *q = part->head; q && !found; q = q->next)
         found = q->sent_once && q->order < b->order;
-    kafc__mutex_unlock(&part->lock);
+    kafc__spin_unlock(&part->lock);
     return found;
 }
 
@@ -597,7 +597,7 @@ static int64_t drain(kafc_producer_t *p)
              * and the loop does not block (kafc__selector_poke). */
             if (atomic_load(&part->nqueued) == 0 && !(purge & KAFC_PURGE_QUEUE))
                 continue;
-            kafc__mutex_lock(&part->lock);
+            kafc__spin_lock(&part->lock);
             if (part->head && (purge & KAFC_PURGE_QUEUE || part->head->deadline_ms <= now))
                 expired = take_expired(p, part, purge & KAFC_PURGE_QUEUE);
             do { /* at most one batch of this partition; break = done with it */
@@ -664,7 +664,7 @@ static int64_t drain(kafc_producer_t *p)
                 if (part->head)
                     next_due = now;
             } while (0);
-            kafc__mutex_unlock(&part->lock);
+            kafc__spin_unlock(&part->lock);
             while (expired) {
                 kafc__pbatch_t *n = expired->next;
                 /* A sent batch given up leaves a sequence gap (KIP-360). */
@@ -730,9 +730,9 @@ void kafc__sender_stop(kafc_client_t *c, void *arg)
     for (kafc__ptopic_t *t = p->topics; t; t = t->next)
         for (int32_t i = 0; i < t->npartitions; i++) {
             kafc__ppart_t *part = &t->parts[i];
-            kafc__mutex_lock(&part->lock);
+            kafc__spin_lock(&part->lock);
             kafc__pbatch_t *left = take_expired(p, part, 1);
-            kafc__mutex_unlock(&part->lock);
+            kafc__spin_unlock(&part->lock);
             while (left) {
                 kafc__pbatch_t *n = left->next;
                 kafc__producer_report(p, left, KAFC_ERR__DESTROY, -1, -1,
