@@ -178,3 +178,34 @@ Test(thread, create_names_thread_blocks_signals_join_returns_value)
     cr_assert_eq(sigismember(&before, SIGINT), sigismember(&after, SIGINT),
                  "creator's mask restored");
 }
+
+/* The spin lock excludes: three threads each add 200,000 to two counters
+ * under it, and the counters end exact and equal. */
+struct spin_ctx {
+    kafc__spin_t lock;
+    long a, b;
+};
+
+static void *spin_adder(void *arg)
+{
+    struct spin_ctx *x = arg;
+    for (int i = 0; i < 200000; i++) {
+        kafc__spin_lock(&x->lock);
+        x->a++;
+        x->b = x->a;
+        kafc__spin_unlock(&x->lock);
+    }
+    return NULL;
+}
+
+Test(thread, spin_lock_excludes)
+{
+    static struct spin_ctx x; /* zero: unlocked */
+    pthread_t th[3];
+    for (int i = 0; i < 3; i++)
+        cr_assert_eq(pthread_create(&th[i], NULL, spin_adder, &x), 0);
+    for (int i = 0; i < 3; i++)
+        pthread_join(th[i], NULL);
+    cr_assert_eq(x.a, 600000);
+    cr_assert_eq(x.b, 600000);
+}
