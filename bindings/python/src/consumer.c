@@ -82,19 +82,9 @@ static void commit_cb(kafc_consumer_t *c, kafc_err_t err,
 static int conf_special(void *arg, const char *name, PyObject *value)
 {
     KpyConsumer *self = arg;
-    if (!strcmp(name, "on_commit")) {
-        if (value != Py_None && !PyCallable_Check(value)) {
-            PyErr_SetString(PyExc_TypeError, "on_commit must be callable");
-            return -1;
-        }
-        Py_XSETREF(self->on_commit, value == Py_None ? NULL : Py_NewRef(value));
-        return 1;
-    }
-    if (!strcmp(name, "logger")) {
-        Py_XSETREF(self->log.logger, value == Py_None ? NULL : Py_NewRef(value));
-        return 1;
-    }
-    return 0;
+    if (!strcmp(name, "on_commit"))
+        return kpy_set_callable(&self->on_commit, value, name) < 0 ? -1 : 1;
+    return kpy_conf_common(&self->log, name, value);
 }
 
 static int consumer_init(KpyConsumer *self, PyObject *args, PyObject *kwargs)
@@ -192,16 +182,6 @@ static PyObject *raise_last(KpyConsumer *self, kafc_err_t err)
 
 /* ---- subscription and assignment ------------------------------------------------- */
 
-static int set_cb(PyObject **slot, PyObject *v, const char *name)
-{
-    if (v && v != Py_None && !PyCallable_Check(v)) {
-        PyErr_Format(PyExc_TypeError, "%s must be callable", name);
-        return -1;
-    }
-    Py_XSETREF(*slot, v && v != Py_None ? Py_NewRef(v) : NULL);
-    return 0;
-}
-
 static PyObject *consumer_subscribe(KpyConsumer *self, PyObject *args, PyObject *kwargs)
 {
     static char *kws[] = {"topics", "on_assign", "on_revoke", "on_lost", NULL};
@@ -233,9 +213,9 @@ static PyObject *consumer_subscribe(KpyConsumer *self, PyObject *args, PyObject 
             return NULL;
         }
     }
-    if (set_cb(&self->on_assign, on_assign, "on_assign") < 0 ||
-        set_cb(&self->on_revoke, on_revoke, "on_revoke") < 0 ||
-        set_cb(&self->on_lost, on_lost, "on_lost") < 0) {
+    if (kpy_set_callable(&self->on_assign, on_assign, "on_assign") < 0 ||
+        kpy_set_callable(&self->on_revoke, on_revoke, "on_revoke") < 0 ||
+        kpy_set_callable(&self->on_lost, on_lost, "on_lost") < 0) {
         PyMem_Free(names);
         Py_DECREF(fast);
         return NULL;

@@ -109,6 +109,15 @@ typedef struct {
 } kpy_log_ctx_t;
 void kpy_log_cb(void *opaque, int level, const char *ctx, const char *msg);
 
+/* Stores v (a callable, or None/NULL for none) in *slot, replacing what was
+ * there; a TypeError naming name when v is not callable. 0 or -1. */
+int kpy_set_callable(PyObject **slot, PyObject *v, const char *name);
+
+/* The configuration keys both clients take besides the C library's:
+ * "logger" (into log). Returns 1 when name was one of them (stored), 0 when
+ * not, -1 with an exception set. */
+int kpy_conf_common(kpy_log_ctx_t *log, const char *name, PyObject *value);
+
 /* ---- timeouts ---------------------------------------------------------- */
 
 /* Seconds (float/int; None or negative: infinite) to milliseconds (-1 for

@@ -346,6 +346,24 @@ void kpy_log_cb(void *opaque, int level, const char *ctx, const char *msg)
     kpy_cb_leave(ts);
 }
 
+int kpy_set_callable(PyObject **slot, PyObject *v, const char *name)
+{
+    if (v && v != Py_None && !PyCallable_Check(v)) {
+        PyErr_Format(PyExc_TypeError, "%s must be callable", name);
+        return -1;
+    }
+    Py_XSETREF(*slot, v && v != Py_None ? Py_NewRef(v) : NULL);
+    return 0;
+}
+
+int kpy_conf_common(kpy_log_ctx_t *log, const char *name, PyObject *value)
+{
+    if (strcmp(name, "logger") != 0)
+        return 0;
+    Py_XSETREF(log->logger, value == Py_None ? NULL : Py_NewRef(value));
+    return 1;
+}
+
 /* ---- timeouts --------------------------------------------------------------- */
 
 int kpy_timeout_ms(PyObject *obj, int *msp)

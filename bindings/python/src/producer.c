@@ -100,19 +100,9 @@ static Py_ssize_t backlog_len(KpyProducer *self)
 static int conf_special(void *arg, const char *name, PyObject *value)
 {
     KpyProducer *self = arg;
-    if (!strcmp(name, "on_delivery") || !strcmp(name, "delivery.report.callback")) {
-        if (value != Py_None && !PyCallable_Check(value)) {
-            PyErr_Format(PyExc_TypeError, "%s must be callable", name);
-            return -1;
-        }
-        Py_XSETREF(self->default_cb, value == Py_None ? NULL : Py_NewRef(value));
-        return 1;
-    }
-    if (!strcmp(name, "logger")) {
-        Py_XSETREF(self->log.logger, value == Py_None ? NULL : Py_NewRef(value));
-        return 1;
-    }
-    return 0;
+    if (!strcmp(name, "on_delivery") || !strcmp(name, "delivery.report.callback"))
+        return kpy_set_callable(&self->default_cb, value, name) < 0 ? -1 : 1;
+    return kpy_conf_common(&self->log, name, value);
 }
 
 static int producer_init(KpyProducer *self, PyObject *args, PyObject *kwargs)
