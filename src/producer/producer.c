@@ -11,6 +11,7 @@
 
 #include "conf.h"
 #include "error.h"
+#include "util/buf.h"
 #include "util/clock.h"
 #include "util/log.h"
 
@@ -67,61 +68,33 @@ static kafc_err_t batch_new(kafc_producer_t *p, kafc__ppart_t *part, size_t cap,
 /* ---- records read back ----------------------------------------------- */
 
 /* A record of a batch read back from the batch buffer, which holds what
- * kafc__batch_append wrote (our own encoding: trusted, no bounds checks). */
+ * kafc__batch_append wrote. */
 typedef struct {
     int64_t timestamp;
     const uint8_t *key, *value; /* NULL: null */
     int32_t key_len, value_len; /* -1: null */
 } kafc__pbatch_record_t;
 
-static const uint8_t *get_uvarlong(const uint8_t *p, uint64_t *v)
+/* A reader over the records of b, for record_read. */
+static void records_of(const kafc__pbatch_t *b, kafc__rbuf_t *rb)
 {
-    uint64_t x = 0;
-    unsigned shift = 0;
-    uint8_t byte;
-    do {
-        byte = *p++;
-        x |= (uint64_t)(byte & 0x7f) << shift;
-        shift += 7;
-    } while (byte & 0x80);
-    *v = x;
-    return p;
+    kafc__rbuf_init(rb, b->buf, kafc__batch_size(&b->b));
+    kafc__rbuf_skip(rb, KAFC__BATCH_HEADER_SIZE);
 }
 
-static const uint8_t *get_varlong(const uint8_t *p, int64_t *v)
+/* Reads the next record of batch b from rb into *rec. */
+static void record_read(const kafc__pbatch_t *b, kafc__rbuf_t *rb, kafc__pbatch_record_t *rec)
 {
-    uint64_t u;
-    p = get_uvarlong(p, &u);
-    *v = (int64_t)(u >> 1) ^ -(int64_t)(u & 1);
-    return p;
-}
-
-/* The first record of b. */
-static const uint8_t *records_of(const kafc__pbatch_t *b)
-{
-    return b->buf + KAFC__BATCH_HEADER_SIZE;
-}
-
-/* Reads the record at r of batch b into *rec; returns the next record. */
-static const uint8_t *record_read(const kafc__pbatch_t *b, const uint8_t *r,
-                                  kafc__pbatch_record_t *rec)
-{
-    int64_t len, ts_delta, offset_delta, klen, vlen;
-    r = get_varlong(r, &len);
-    const uint8_t *next = r + len;
-    r++; /* attributes */
-    r = get_varlong(r, &ts_delta);
-    r = get_varlong(r, &offset_delta);
-    r = get_varlong(r, &klen);
-    rec->key_len = (int32_t)klen;
-    rec->key = klen >= 0 ? r : NULL;
-    if (klen > 0)
-        r += klen;
-    r = get_varlong(r, &vlen);
-    rec->value_len = (int32_t)vlen;
-    rec->value = vlen >= 0 ? r : NULL;
-    rec->timestamp = b->b.base_timestamp + ts_delta;
-    return next;
+    int32_t len = kafc__rbuf_get_varint(rb);
+    size_t next = rb->pos + (size_t)(len > 0 ? len : 0);
+    kafc__rbuf_skip(rb, 1); /* attributes */
+    rec->timestamp = b->b.base_timestamp + kafc__rbuf_get_varlong(rb);
+    (void)kafc__rbuf_get_varint(rb); /* offset delta: records are in order */
+    rec->key_len = kafc__rbuf_get_varint(rb);
+    rec->key = rec->key_len >= 0 ? kafc__rbuf_get_raw(rb, (size_t)rec->key_len) : NULL;
+    rec->value_len = kafc__rbuf_get_varint(rb);
+    rec->value = rec->value_len >= 0 ? kafc__rbuf_get_raw(rb, (size_t)rec->value_len) : NULL;
+    rb->pos = next <= rb->len ? next : rb->len; /* past the headers */
 }
 
 /* ---- delivery reports --------------------------------------------------- */
@@ -144,11 +117,12 @@ static void dr_serve(kafc_client_t *c, kafc__event_t *ev)
     const kafc__conf_cbs_t *cbs = kafc__conf_cbs(p->conf);
     kafc_message_t m;
 
-    const uint8_t *r = records_of(b);
+    kafc__rbuf_t rb;
     kafc__pbatch_record_t rec;
+    records_of(b, &rb);
     for (int32_t i = 0; i < b->nmsgs; i++) {
         kafc__pmsg_t *pm = &b->msgs[i];
-        r = record_read(b, r, &rec);
+        record_read(b, &rb, &rec);
         kafc__message_init(&m);
         m.topic = b->part->topic->name;
         m.partition = b->part->id;
@@ -483,13 +457,14 @@ static kafc_err_t append(kafc_producer_t *p, kafc__ptopic_t *t, kafc__ppart_t *p
 /* Re-encodes messages [from, to) of old into nb. */
 static kafc_err_t refill(kafc__pbatch_t *nb, kafc__pbatch_t *old, int32_t from, int32_t to)
 {
-    const uint8_t *r = records_of(old);
+    kafc__rbuf_t rb;
     kafc__pbatch_record_t rec;
+    records_of(old, &rb);
     for (int32_t i = 0; i < from; i++)
-        r = record_read(old, r, &rec);
+        record_read(old, &rb, &rec);
     for (int32_t i = from; i < to; i++) {
         kafc__pmsg_t *pm = &old->msgs[i];
-        r = record_read(old, r, &rec);
+        record_read(old, &rb, &rec);
         kafc__record_header_t stack_rh[MAX_STACK_HEADERS], *rh = stack_rh;
         size_t nh = pm->headers ? kafc_headers_count(pm->headers) : 0;
         if (nh > MAX_STACK_HEADERS && !(rh = malloc(nh * sizeof(*rh))))
