@@ -54,9 +54,8 @@ void kafc__fchunk_free(kafc__fchunk_t *ch)
 
 void kafc__consumer_wake_io(kafc_consumer_t *c)
 {
-    /* The loop hook runs the fetcher once the selector wakes. */
-    if (!atomic_exchange(&c->wake_pending, 1))
-        kafc__selector_wakeup(&c->client->sel);
+    /* The loop hook runs the fetcher after the next iteration. */
+    kafc__selector_poke(&c->client->sel);
 }
 
 /* ---- partition table -------------------------------------------------------- */
@@ -293,7 +292,6 @@ static void on_loop(kafc_client_t *cl, void *arg)
 {
     kafc_consumer_t *c = arg;
     (void)cl;
-    atomic_store(&c->wake_pending, 0);
     if (c->grp)
         kafc__group_run(c);
     kafc__fetcher_run(c);
@@ -377,7 +375,6 @@ KAFC_EXTERN kafc_consumer_t *kafc_consumer_new(const kafc_conf_t *conf, char *er
     atomic_init(&c->buffered, 0);
     atomic_init(&c->ev_pending, 0);
     atomic_init(&c->fetch_wake, 0);
-    atomic_init(&c->wake_pending, 0);
     atomic_init(&c->closed, 0);
     atomic_init(&c->sub_version, 0);
     atomic_init(&c->last_poll_ms, kafc__clock_ms());

@@ -142,11 +142,10 @@ struct kafc_consumer_s {
     kafc__cpart_t **hash;
     size_t hsize, nparts;
     kafc__fchunk_t *q_head, *q_tail;
-    atomic_llong buffered;   /* bytes of live fetch buffers */
-    int64_t buffered_max;    /* queued.max.messages.kbytes */
-    atomic_int ev_pending;   /* client events wait to be served */
-    atomic_int fetch_wake;   /* the fetcher was throttled: wake it when drained */
-    atomic_int wake_pending; /* a wake-up of the I/O thread is on its way */
+    atomic_llong buffered; /* bytes of live fetch buffers */
+    int64_t buffered_max;  /* queued.max.messages.kbytes */
+    atomic_int ev_pending; /* client events wait to be served */
+    atomic_int fetch_wake; /* the fetcher was throttled: wake it when drained */
 
     /* Subscription (under lock). */
     char **sub_names;
